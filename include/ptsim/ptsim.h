@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libptsim — a user-space model of the Linux x86-64 user page table.
+ *
+ * This is the only public header. Every type behind a pointer here is opaque
+ * to callers; nothing here depends on liburcu or jemalloc. The design and the
+ * contract live in docs/ and in the project README.
+ *
+ * Conventions:
+ *  - Functions return 0 (or a non-negative count) on success and a negative
+ *    errno on failure, with the Linux kernel's choice of errno. A call that
+ *    fails changes nothing.
+ *  - Addresses and lengths are uint64_t user virtual addresses of the
+ *    simulated process (48-bit, user half: below PTSIM_TASK_SIZE).
+ *  - Any thread may call any function at any time; the library registers
+ *    the thread with its RCU implementation on first use and unregisters it
+ *    when the thread exits.
+ */
+#ifndef PTSIM_PTSIM_H
+#define PTSIM_PTSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PTSIM_VERSION_MAJOR 0
+#define PTSIM_VERSION_MINOR 1
+#define PTSIM_VERSION_PATCH 0
+
+/* The simulated address space (x86-64, 4-level paging). */
+#define PTSIM_PAGE_SHIFT 12
+#define PTSIM_PAGE_SIZE (1ULL << PTSIM_PAGE_SHIFT)
+#define PTSIM_PMD_SIZE (1ULL << 21) /* span of one PTE table */
+#define PTSIM_PUD_SIZE (1ULL << 30) /* span of one PMD table */
+#define PTSIM_PGDIR_SIZE (1ULL << 39) /* span of one PUD table */
+#define PTSIM_PTRS_PER_TABLE 512
+#define PTSIM_TASK_SIZE 0x00007ffffffff000ULL /* as x86-64 TASK_SIZE_MAX */
+#define PTSIM_MMAP_MIN_ADDR 0x10000ULL /* mmap_min_addr with the LSM default */
+
+/* x86-64 entry bits, as the hardware and the kernel define them. */
+#define PTSIM_PTE_PRESENT (1ULL << 0)
+#define PTSIM_PTE_RW (1ULL << 1)
+#define PTSIM_PTE_USER (1ULL << 2)
+#define PTSIM_PTE_PWT (1ULL << 3)
+#define PTSIM_PTE_PCD (1ULL << 4)
+#define PTSIM_PTE_ACCESSED (1ULL << 5)
+#define PTSIM_PTE_DIRTY (1ULL << 6)
+#define PTSIM_PTE_PSE (1ULL << 7)
+#define PTSIM_PTE_GLOBAL (1ULL << 8)
+#define PTSIM_PTE_PROTNONE PTSIM_PTE_GLOBAL /* when PRESENT is clear */
+#define PTSIM_PTE_SPECIAL (1ULL << 9) /* software bit: zero page and pfn maps */
+#define PTSIM_PTE_SOFT_DIRTY (1ULL << 11)
+#define PTSIM_PTE_NX (1ULL << 63)
+#define PTSIM_PTE_PFN_MASK 0x000ffffffffff000ULL
+#define PTSIM_PTE_PFN(pte) (((pte) & PTSIM_PTE_PFN_MASK) >> PTSIM_PAGE_SHIFT)
+
+/* Protections (as PROT_*). */
+#define PTSIM_PROT_NONE 0x0
+#define PTSIM_PROT_READ 0x1
+#define PTSIM_PROT_WRITE 0x2
+#define PTSIM_PROT_EXEC 0x4
+
+/* mmap flags. Every mapping is anonymous and private (MAP_PRIVATE|MAP_ANONYMOUS). */
+#define PTSIM_MAP_FIXED 0x10
+#define PTSIM_MAP_POPULATE 0x8000
+#define PTSIM_MAP_FIXED_NOREPLACE 0x100000
+
+/* madvise advice, with Linux's values. */
+#define PTSIM_MADV_DONTNEED 4
+#define PTSIM_MADV_FREE 8
+#define PTSIM_MADV_POPULATE_READ 22
+#define PTSIM_MADV_POPULATE_WRITE 23
+
+/* ptsim_touch access kinds. */
+#define PTSIM_ACCESS_READ 0
+#define PTSIM_ACCESS_WRITE 1
+
+/* Strategies for freeing PTE tables (see README, "Strategies"). */
+enum ptsim_strategy {
+	PTSIM_STRATEGY_NONE = 0, /* Linux <= 6.13: tables go with munmap/exit only */
+	PTSIM_STRATEGY_ATOMIC, /* 2021 atomic pte_refcount series */
+	PTSIM_STRATEGY_PERCPU, /* 2022 percpu_ref version */
+	PTSIM_STRATEGY_BITFIELD, /* 2022 RFC: mapped/zero counts + reclaim pass */
+	PTSIM_STRATEGY_RCU, /* upstream PT_RECLAIM, Linux 6.14+ */
+	PTSIM_STRATEGY_UNSAFE, /* frees with no protection: a broken scheme on purpose */
+	PTSIM_STRATEGY_COUNT
+};
+
+/* Fills *out from a name ("none", "atomic", ...); -EINVAL for an unknown name. */
+int ptsim_strategy_parse(const char *name, enum ptsim_strategy *out);
+/* The strategy's name, or NULL for a value out of range. */
+const char *ptsim_strategy_name(enum ptsim_strategy s);
+/* 1 if ptsim_mm_create() accepts the strategy in this build, else 0. */
+int ptsim_strategy_available(enum ptsim_strategy s);
+
+struct ptsim_mm; /* one simulated process address space; opaque to callers */
+
+/* Creates an empty mm. -EOPNOTSUPP for a strategy this build lacks. */
+int ptsim_mm_create(enum ptsim_strategy s, struct ptsim_mm **out);
+/* Tears down every mapping and table (exit_mmap), then frees the mm. NULL is ignored. */
+void ptsim_mm_destroy(struct ptsim_mm *mm);
+/* Copies the address space as fork(2) does: the child shares frames copy-on-write. */
+int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **child);
+enum ptsim_strategy ptsim_mm_strategy(const struct ptsim_mm *mm);
+
+int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+	       uint64_t *out_addr);
+int ptsim_munmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len);
+int ptsim_mprotect(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot);
+int ptsim_madvise(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int advice);
+/*
+ * One access (PTSIM_ACCESS_READ or _WRITE) to each page of [addr, addr+len),
+ * each taking the locks a hardware access or page fault would. -EFAULT when
+ * a page is outside every mapping, -EACCES when its protection forbids the
+ * access; the range is checked before any page is accessed.
+ */
+int ptsim_touch(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int access);
+
+/* Raw PTE for addr (0 if no table or pte_none). -EINVAL for a non-user address. */
+int ptsim_get_pte(struct ptsim_mm *mm, uint64_t addr, uint64_t *pte);
+/* PFN of the shared zero page. */
+uint64_t ptsim_zero_pfn(void);
+
+/* Runs the mm's strategy reclaim pass. Returns bytes of page tables unlinked (>= 0). */
+int64_t ptsim_reclaim(struct ptsim_mm *mm);
+/*
+ * Global reclaim: visits live mms, the one with the most reclaimable
+ * page-table bytes first, until `target_bytes` are freed (0: no limit).
+ * Returns bytes freed.
+ */
+int64_t ptsim_reclaim_global(uint64_t target_bytes);
+/* Waits until every table freed so far has passed its RCU grace period. */
+void ptsim_synchronize(void);
+
+/* Lock contention figures. */
+struct ptsim_lock_stats {
+	uint64_t acquisitions;
+	uint64_t contended; /* acquisitions that had to wait */
+	uint64_t wait_ns; /* total time spent waiting */
+};
+
+struct ptsim_mm_stats {
+	/* VmPTE: bytes of PUD + PMD + PTE tables linked in the mm (not the PGD) */
+	uint64_t pgtables_bytes;
+	uint64_t nr_pte_tables;
+	uint64_t nr_pmd_tables;
+	uint64_t nr_pud_tables;
+	uint64_t rss_anon_pages; /* MM_ANONPAGES: private frames mapped */
+	uint64_t zero_page_ptes; /* entries mapping the shared zero page */
+	uint64_t nr_vmas;
+	uint64_t total_vm_pages;
+	uint64_t faults; /* page faults handled (read + write + cow) */
+	uint64_t faults_read;
+	uint64_t faults_write;
+	uint64_t faults_cow; /* write faults on a present read-only entry */
+	uint64_t access_hits; /* accesses that found a permitting present entry */
+	uint64_t pte_tables_allocated;
+	uint64_t pte_tables_freed; /* every path */
+	uint64_t pte_tables_freed_zap; /* by a zap (MADV_DONTNEED) */
+	uint64_t pte_tables_freed_unmap; /* by munmap / free_pgtables */
+	uint64_t pte_tables_freed_reclaim; /* by a reclaim pass */
+	uint64_t pte_tables_freed_walker; /* by a walker dropping the last reference */
+	uint64_t tables_pending_free; /* unlinked, waiting for the RCU grace period */
+	uint64_t reclaimable_pt_bytes; /* what the strategy's reclaim pass could free now */
+	uint64_t refcount_atomics; /* atomic RMW on table reference state */
+	uint64_t reclaim_passes;
+	uint64_t reclaim_write_lock_ns; /* time reclaim held the mmap lock for write */
+	struct ptsim_lock_stats mmap_lock;
+	struct ptsim_lock_stats ptl; /* PTE table locks */
+	struct ptsim_lock_stats pmd_lock;
+	struct ptsim_lock_stats page_table_lock; /* mm->page_table_lock (PUD/PGD level) */
+};
+int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
+
+struct ptsim_global_stats {
+	uint64_t live_mms;
+	uint64_t tables_in_use; /* allocated tables, PGD included */
+	uint64_t tables_pending_free; /* waiting for a grace period, all mms */
+	uint64_t table_slabs; /* slabs backing tables and descriptors */
+	uint64_t table_slab_bytes;
+	uint64_t frames_in_use; /* data frames with a reference, zero page excluded */
+	uint64_t frame_meta_bytes; /* bytes of per-frame metadata allocated */
+	uint64_t sim_allocated_bytes; /* jemalloc: bytes allocated in libptsim's arena */
+	uint64_t sim_resident_bytes; /* jemalloc: resident bytes of that arena */
+	struct ptsim_lock_stats mmap_lock; /* sums over every mm, live or gone */
+	struct ptsim_lock_stats ptl;
+	struct ptsim_lock_stats pmd_lock;
+	struct ptsim_lock_stats page_table_lock;
+};
+int ptsim_get_global_stats(struct ptsim_global_stats *st);
+
+/*
+ * Full invariant check (takes the mmap lock for write): counters against
+ * the entries, pgtables_bytes against the reachable tables, RSS against the
+ * mapped frames, frame references against the mappings, no freed table
+ * reachable. Returns 0 when consistent, else -EUCLEAN with a description of
+ * the first broken invariant in msg (if msg is not NULL).
+ */
+int ptsim_mm_check(struct ptsim_mm *mm, char *msg, size_t msglen);
+
+/*
+ * Locked page-table walk, as the kernel's walk_page_range(): holds the mmap
+ * lock for read, maps each PTE table with the PTL held (re-checking the PMD
+ * after taking the lock), and calls back. Any callback may be NULL. A
+ * non-zero return from a callback stops the walk and is returned.
+ *  - pte_entry: once per entry of a present PTE table within the range
+ *    (none entries included), with the table's lock held.
+ *  - pte_hole: a range with no table at `level` (1 = PUD, 2 = PMD, 3 = PTE)
+ *    or with no VMA (level -1).
+ *  - pmd_entry: once per present PMD entry, before its PTEs.
+ * Returns -ENOMEM if [start, end) is not entirely covered by VMAs (after
+ * walking the covered parts), as walk_page_range() does.
+ */
+struct ptsim_walk_ops {
+	int (*pmd_entry)(uint64_t pmd, uint64_t addr, uint64_t next, void *priv);
+	int (*pte_entry)(uint64_t pte, uint64_t addr, uint64_t next, void *priv);
+	int (*pte_hole)(uint64_t addr, uint64_t next, int level, void *priv);
+};
+int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
+			  const struct ptsim_walk_ops *ops, void *priv);
+
+/*
+ * Lockless walk, as GUP-fast: no mmap lock, each level read once inside an
+ * RCU read-side section (the simulator's stand-in for interrupts off). For
+ * each page from addr, takes a reference on the mapped frame if the entry
+ * is present and permits the access (write: writable), re-checking the PMD
+ * and PTE afterwards; stops at the first page it cannot handle. Stores the
+ * PFNs in pfns[] and returns how many pages it pinned (0..nr_pages). Pinned
+ * frames must be released with ptsim_unpin().
+ */
+int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, uint64_t *pfns);
+void ptsim_unpin(const uint64_t *pfns, int nr_pages);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTSIM_PTSIM_H */
