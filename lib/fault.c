@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* Page faults on anonymous private memory: zero page, new frames, COW. */
+#include "fault.h"
+
+#include "frame.h"
+#include "pgalloc.h"
+#include "strategy.h"
+
+void anon_vma_prepare(struct ptsim_mm *mm, struct vm_area *vma)
+{
+	struct ptsim_lock_stats *st = &mm_ts(mm)->page_table_lock;
+
+	if (READ_ONCE(vma->anon_vma))
+		return;
+	/* Faulting threads hold the mmap lock only for read: serialise here. */
+	spin_lock(&mm->page_table_lock, st);
+	if (!vma->anon_vma)
+		WRITE_ONCE(vma->anon_vma, ++mm->next_anon_vma);
+	spin_unlock(&mm->page_table_lock);
+}
+
+static pte_t mk_anon_pte(uint32_t frame, int prot, bool write)
+{
+	pte_t e = (frame_pfn(frame) << PAGE_SHIFT) | prot_pte_bits(prot) | _PAGE_ACCESSED;
+
+	if (write)
+		e |= _PAGE_RW | _PAGE_DIRTY;
+	return e;
+}
+
+static pte_t mk_zero_pte(int prot)
+{
+	return (frame_pfn(ZERO_FRAME) << PAGE_SHIFT) | prot_pte_bits(prot) | _PAGE_SPECIAL |
+	       _PAGE_ACCESSED;
+}
+
+/* do_anonymous_page(): the entry is none. */
+static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmdp,
+			     uint64_t addr, bool write)
+{
+	struct mm_thread_stats *ts = mm_ts(mm);
+	uint32_t frame = UINT32_MAX;
+	struct ptdesc *d;
+	pte_t *pte;
+
+	if (write) {
+		anon_vma_prepare(mm, vma);
+		frame = frame_alloc();
+		if (frame == UINT32_MAX)
+			return -ENOMEM;
+	}
+	pte = pte_offset_map_lock(mm, pmdp, addr, &d);
+	if (!pte || !pte_none(ptep_get(pte))) {
+		/* Raced: the table went away or someone mapped the page first;
+		 * the access is retried by the caller's next walk. */
+		if (pte)
+			pte_unmap_unlock(d);
+		if (frame != UINT32_MAX)
+			frame_put(frame);
+		return -EAGAIN;
+	}
+	if (write) {
+		set_pte(pte, mk_anon_pte(frame, vma->prot, true));
+		stat_inc(&ts->rss, 1);
+		stat_inc(&ts->faults_write, 1);
+	} else {
+		set_pte(pte, mk_zero_pte(vma->prot));
+		stat_inc(&ts->zero_ptes, 1);
+		stat_inc(&ts->faults_read, 1);
+	}
+	if (mm->ops->ptes_set)
+		mm->ops->ptes_set(d, 1, !write);
+	pte_unmap_unlock(d);
+	return 0;
+}
+
+/* do_wp_page(): a write to a present entry without RW in a writable VMA. */
+static int do_wp_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pte, struct ptdesc *d,
+		      pte_t orig)
+{
+	struct mm_thread_stats *ts = mm_ts(mm);
+	uint64_t pfn = pte_pfn(orig);
+	uint32_t frame;
+
+	if (!is_zero_pfn(pfn) && frame_refcount(pfn_frame(pfn)) == 1) {
+		/* wp_page_reuse(): nobody else maps it any more. */
+		set_pte(pte, orig | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+		stat_inc(&ts->faults_cow, 1);
+		return 0;
+	}
+	/* wp_page_copy(). Frames have no contents, so allocating under the PTL
+	 * is harmless here; the kernel allocates first and re-checks. */
+	anon_vma_prepare(mm, vma);
+	frame = frame_alloc();
+	if (frame == UINT32_MAX)
+		return -ENOMEM;
+	set_pte(pte, mk_anon_pte(frame, vma->prot, true));
+	if (is_zero_pfn(pfn)) {
+		stat_inc(&ts->zero_ptes, (uint64_t)-1);
+		stat_inc(&ts->rss, 1);
+		if (mm->ops->pte_zero_replaced)
+			mm->ops->pte_zero_replaced(d);
+	} else {
+		frame_put(pfn_frame(pfn));
+	}
+	stat_inc(&ts->faults_cow, 1);
+	return 0;
+}
+
+/* handle_pte_fault() */
+static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmdp, uint64_t addr,
+			    bool write)
+{
+	struct ptdesc *d;
+	pte_t *pte, e;
+	int ret;
+
+	for (;;) {
+		if (pte_none(pt_entry_read(pmdp)) && __pt_alloc(mm, pmdp, PT_LEVEL_PTE))
+			return -ENOMEM;
+		pte = pte_offset_map_lock(mm, pmdp, addr, &d);
+		if (!pte)
+			continue; /* the table was freed under us: allocate again */
+		e = ptep_get(pte);
+		if (pte_none(e)) {
+			pte_unmap_unlock(d);
+			ret = do_anonymous_page(mm, vma, pmdp, addr, write);
+			if (ret == -EAGAIN)
+				continue;
+			return ret;
+		}
+		if (write && pte_present(e) && !(e & _PAGE_RW)) {
+			ret = do_wp_page(mm, vma, pte, d, e);
+		} else {
+			/* Spurious: another thread resolved it first. */
+			if (e & _PAGE_PRESENT)
+				set_pte(pte, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0));
+			ret = 0;
+		}
+		pte_unmap_unlock(d);
+		return ret;
+	}
+}
+
+int handle_mm_fault(struct ptsim_mm *mm, struct vm_area *vma, uint64_t addr, bool write)
+{
+	pte_t *pmdp = pt_walk(mm, addr, PT_LEVEL_PMD, true);
+
+	if (!pmdp)
+		return -ENOMEM;
+	return handle_pte_fault(mm, vma, pmdp, addr, write);
+}
+
+bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
+{
+	pte_t need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
+	pte_t set = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+	pte_t *table = mm->pgd, *p, e;
+	bool hit = false;
+
+	/* The MMU holds no lock; the RCU read section stands for the TLB
+	 * shootdown that keeps a table alive while hardware walks it. */
+	ptsim_rcu_read_lock();
+	for (int l = PT_LEVEL_PGD; l < PT_LEVEL_PTE; l++) {
+		e = pt_entry_read(&table[pt_index(addr, l)]);
+		if (!(e & _PAGE_PRESENT))
+			goto out;
+		table = entry_table(e);
+	}
+	p = &table[pt_index(addr, PT_LEVEL_PTE)];
+	e = ptep_get(p);
+	do {
+		if ((e & need) != need)
+			goto out;
+		if ((e & set) == set)
+			break;
+		/* A locked update, as the MMU does, that loses to a concurrent clear. */
+	} while (!__atomic_compare_exchange_n(p, &e, e | set, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	hit = true;
+out:
+	ptsim_rcu_read_unlock();
+	return hit;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/* fork: dup_mmap() and copy_page_range() with COW write-protection. */
+#include "frame.h"
+#include "mmap.h"
+#include "pgalloc.h"
+#include "strategy.h"
+
+struct copy_walk {
+	struct ptsim_mm *dst, *src;
+};
+
+/* copy_pte_range(): both PTLs held; frames shared, both sides write-protected. */
+static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp, uint64_t addr,
+			  uint64_t end)
+{
+	struct mm_thread_stats *ts = mm_ts(w->dst);
+	struct ptdesc *sd, *dd;
+	pte_t *src, *dst;
+	unsigned n = 0, nzero = 0;
+
+	if (pte_none(pt_entry_read(dst_pmdp)) && __pt_alloc(w->dst, dst_pmdp, PT_LEVEL_PTE))
+		return -ENOMEM;
+	dst = pte_offset_map_lock(w->dst, dst_pmdp, addr, &dd);
+	src = pte_offset_map_lock(w->src, src_pmdp, addr, &sd);
+	if (src) {
+		for (; addr < end; addr += PAGE_SIZE, src++, dst++) {
+			pte_t e = ptep_get(src);
+
+			if (pte_none(e))
+				continue;
+			if (pte_present(e)) {
+				uint64_t pfn = pte_pfn(e);
+
+				if (is_zero_pfn(pfn)) {
+					nzero++;
+				} else {
+					frame_get(pfn_frame(pfn));
+					/* ptep_set_wrprotect(): private memory is COW now. */
+					if (e & _PAGE_RW) {
+						e &= ~_PAGE_RW;
+						set_pte(src, e);
+					}
+				}
+			}
+			set_pte(dst, e & ~_PAGE_ACCESSED); /* pte_mkold() */
+			n++;
+		}
+		pte_unmap_unlock(sd);
+	}
+	if (n) {
+		stat_inc(&ts->rss, n - nzero);
+		stat_inc(&ts->zero_ptes, nzero);
+		if (w->dst->ops->ptes_set)
+			w->dst->ops->ptes_set(dd, n, nzero);
+	}
+	pte_unmap_unlock(dd);
+	return 0;
+}
+
+/* copy_pud_range() / copy_pmd_range(): a child table is allocated at every
+ * level where the parent's entry above it is present. */
+static int copy_level(struct copy_walk *w, pte_t *dst_entry, pte_t *src_entry, int level,
+		      uint64_t addr, uint64_t end)
+{
+	pte_t *dst_table, *src_table = entry_table(pt_entry_read(src_entry));
+	int ret;
+
+	if (pte_none(pt_entry_read(dst_entry)) && __pt_alloc(w->dst, dst_entry, level))
+		return -ENOMEM;
+	dst_table = entry_table(pt_entry_read(dst_entry));
+	do {
+		uint64_t next = pt_addr_end(addr, end, level);
+		unsigned idx = pt_index(addr, level);
+
+		if (!pte_none(pt_entry_read(&src_table[idx]))) {
+			if (level == PT_LEVEL_PMD)
+				ret = copy_pte_range(w, &dst_table[idx], &src_table[idx], addr,
+						     next);
+			else
+				ret = copy_level(w, &dst_table[idx], &src_table[idx], level + 1,
+						 addr, next);
+			if (ret)
+				return ret;
+		}
+		addr = next;
+	} while (addr < end);
+	return 0;
+}
+
+/* copy_page_range() */
+static int copy_page_range(struct copy_walk *w, const struct vm_area *vma)
+{
+	uint64_t addr = vma->start;
+
+	do {
+		uint64_t next = pt_addr_end(addr, vma->end, PT_LEVEL_PGD);
+		unsigned idx = pt_index(addr, PT_LEVEL_PGD);
+
+		if (!pte_none(pt_entry_read(&w->src->pgd[idx]))) {
+			int ret = copy_level(w, &w->dst->pgd[idx], &w->src->pgd[idx],
+					     PT_LEVEL_PGD + 1, addr, next);
+			if (ret)
+				return ret;
+		}
+		addr = next;
+	} while (addr < vma->end);
+	return 0;
+}
+
+int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
+{
+	struct ptsim_mm *child;
+	struct copy_walk w;
+	int ret;
+
+	if (!parent || !childp)
+		return -EINVAL;
+	ret = mm_enter(parent);
+	if (ret)
+		return ret;
+	child = mm_alloc(parent->strategy);
+	if (!child)
+		return -ENOMEM;
+	if (mm_enter(child)) {
+		mmput(child);
+		return -ENOMEM;
+	}
+	w.dst = child;
+	w.src = parent;
+	mmap_write_lock(parent);
+	mmap_write_lock(child);
+	ret = vma_tree_clone(&child->vmas, &parent->vmas);
+	child->mmap_base = parent->mmap_base;
+	child->next_anon_vma = parent->next_anon_vma;
+	/* vma_needs_copy(): only VMAs with an anon_vma have anything to copy. */
+	for (uint32_t i = 0; !ret && i < parent->vmas.nr; i++)
+		if (parent->vmas.v[i].anon_vma)
+			ret = copy_page_range(&w, &parent->vmas.v[i]);
+	if (parent->vmas.nr) {
+		parent->shares_frames = true;
+		child->shares_frames = true;
+	}
+	mmap_write_unlock(child);
+	mmap_write_unlock(parent);
+	if (ret) {
+		mmput(child); /* tears down what was copied: the parent stays consistent */
+		return ret;
+	}
+	*childp = child;
+	return 0;
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * free_pgtables(): the munmap/exit side of table freeing, with the kernel's
+ * floor/ceiling rule — a table goes only when no remaining VMA can use it.
+ * Runs under the mmap lock held for write after the entries were zapped,
+ * so it takes no PTL; tables still go through the strategy's free (RCU),
+ * because a lockless walker may be reading them.
+ */
+#include "zap.h"
+
+#include "pgalloc.h"
+#include "strategy.h"
+
+/* A table at `level` spans this much. */
+static inline uint64_t table_span(int level)
+{
+	return level == PT_LEVEL_PGD ? 0 : level_entry_span(level - 1);
+}
+
+static void free_table_entry(struct ptsim_mm *mm, pte_t *p)
+{
+	struct ptdesc *d = ptdesc_of(entry_table(pt_entry_read(p)));
+	struct mm_thread_stats *ts = mm_ts(mm);
+
+	set_pte(p, 0);
+	if (d->level == PT_LEVEL_PTE)
+		stat_inc(&ts->freed_unmap, 1);
+	pt_unlinked_free(mm, d);
+}
+
+/*
+ * free_pmd_range() / free_pud_range() in one: free the child tables of the
+ * entries of `table` (level `level`) in [addr, end), then the table itself
+ * if the floor and ceiling allow it.
+ */
+static void free_level_range(struct ptsim_mm *mm, pte_t *parent_entry, int level, uint64_t addr,
+			     uint64_t end, uint64_t floor, uint64_t ceiling)
+{
+	pte_t *table = entry_table(pt_entry_read(parent_entry));
+	uint64_t start = addr, mask;
+
+	do {
+		uint64_t next = pt_addr_end(addr, end, level);
+		pte_t *p = &table[pt_index(addr, level)];
+
+		if (!pte_none(pt_entry_read(p))) {
+			if (level == PT_LEVEL_PMD)
+				free_table_entry(mm, p); /* free_pte_range() */
+			else
+				free_level_range(mm, p, level + 1, addr, next, floor, ceiling);
+		}
+		addr = next;
+	} while (addr < end);
+
+	/* The table spans [start & mask, + span): keep it if a neighbour may use it. */
+	mask = ~(table_span(level) - 1);
+	start &= mask;
+	if (start < floor)
+		return;
+	if (ceiling) {
+		ceiling &= mask;
+		if (!ceiling)
+			return;
+	}
+	if (end - 1 > ceiling - 1)
+		return;
+	free_table_entry(mm, parent_entry);
+}
+
+/* free_pgd_range() */
+static void free_pgd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, uint64_t floor,
+			   uint64_t ceiling)
+{
+	/* Round inwards to whole PTE tables that lie between floor and ceiling;
+	 * 0 as ceiling means the top of the address space (ceiling-1 wraps). */
+	addr &= PMD_MASK;
+	if (addr < floor) {
+		addr += PMD_SIZE;
+		if (!addr)
+			return;
+	}
+	if (ceiling) {
+		ceiling &= PMD_MASK;
+		if (!ceiling)
+			return;
+	}
+	if (end - 1 > ceiling - 1)
+		end -= PMD_SIZE;
+	if (addr > end - 1)
+		return;
+
+	do {
+		uint64_t next = pt_addr_end(addr, end, PT_LEVEL_PGD);
+		pte_t *p = &mm->pgd[pt_index(addr, PT_LEVEL_PGD)];
+
+		if (!pte_none(pt_entry_read(p)))
+			free_level_range(mm, p, PT_LEVEL_PGD + 1, addr, next, floor, ceiling);
+		addr = next;
+	} while (addr < end);
+}
+
+void free_pgtables(struct ptsim_mm *mm, const struct vm_area *vmas, uint32_t nr, uint64_t floor,
+		   uint64_t ceiling)
+{
+	uint32_t i = 0;
+
+	while (i < nr) {
+		uint64_t addr = vmas[i].start;
+
+		/* VMAs close enough to share a PTE table are freed as one range. */
+		while (i + 1 < nr && vmas[i + 1].start <= vmas[i].end + PMD_SIZE)
+			i++;
+		free_pgd_range(mm, addr, vmas[i].end, floor, i + 1 < nr ? vmas[i + 1].start : ceiling);
+		i++;
+	}
+}

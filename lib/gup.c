@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GUP-fast (gup_fast_pte_range()): no mmap lock, no PTL. The kernel runs it
+ * with interrupts off, which holds off both the TLB-flush IPI and the RCU
+ * grace period; here an RCU read section stands for that window. Each
+ * level is read once; after pinning, the PMD and the PTE are re-read and
+ * the pin is dropped if either changed.
+ */
+#include "frame.h"
+#include "pgalloc.h"
+
+static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_t *pfn)
+{
+	pte_t need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
+	pte_t *table = mm->pgd, *pmdp = NULL, *ptep, pmd = 0, e;
+	uint32_t frame;
+
+	for (int l = PT_LEVEL_PGD; l < PT_LEVEL_PTE; l++) {
+		pte_t *p = &table[pt_index(addr, l)];
+
+		e = pt_entry_read(p);
+		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+			return false;
+		if (l == PT_LEVEL_PMD) {
+			pmdp = p;
+			pmd = e;
+		}
+		table = entry_table(e);
+	}
+	ptep = &table[pt_index(addr, PT_LEVEL_PTE)];
+	e = ptep_get(ptep);
+	/* Special entries (the zero page) are left to the slow path. */
+	if ((e & need) != need || (e & _PAGE_SPECIAL) || !pfn_is_frame(pte_pfn(e)))
+		return false;
+	frame = pfn_frame(pte_pfn(e));
+	if (!frame_try_pin(frame))
+		return false;
+	if (pt_entry_read(pmdp) != pmd || ptep_get(ptep) != e) {
+		frame_unpin(frame);
+		return false;
+	}
+	*pfn = pte_pfn(e);
+	return true;
+}
+
+int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, uint64_t *pfns)
+{
+	int n = 0;
+
+	if (!mm || !pfns || nr_pages < 0 || (addr & ~PAGE_MASK) ||
+	    (uint64_t)nr_pages > (TASK_SIZE - addr) >> PAGE_SHIFT || addr >= TASK_SIZE)
+		return -EINVAL;
+	ptsim_thread_enter();
+	ptsim_rcu_read_lock();
+	for (; n < nr_pages; n++, addr += PAGE_SIZE)
+		if (!gup_fast_one(mm, addr, write, &pfns[n]))
+			break;
+	ptsim_rcu_read_unlock();
+	return n;
+}
+
+void ptsim_unpin(const uint64_t *pfns, int nr_pages)
+{
+	for (int i = 0; pfns && i < nr_pages; i++)
+		if (pfn_is_frame(pfns[i]) && !is_zero_pfn(pfns[i]))
+			frame_unpin(pfn_frame(pfns[i]));
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/* mm lifetime (mm_users / mm_count), per-thread counters, the global list. */
+#include "mm.h"
+
+#include <pthread.h>
+
+#include "memalloc.h"
+#include "strategy.h"
+
+#define MMAP_BASE (TASK_SIZE - (128ULL << 20)) /* mmap_base(): TASK_SIZE - the minimum gap */
+#define GATHER_BATCH 9700 /* ~ MAX_GATHER_BATCH_COUNT pages of mmu_gather batches */
+
+static pthread_mutex_t mm_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ptsim_mm *mm_list;
+static uint64_t mm_next_id = 1;
+static uint64_t live_mms;
+/* Counters of mms that are gone, so global figures don't shrink. */
+static struct ptsim_lock_stats gone_locks[4];
+
+struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm)
+{
+	struct ptsim_thread *t = &ptsim_current;
+	struct mm_thread_stats *s;
+	struct ptsim_lock_stats dummy = { 0 };
+	unsigned slot;
+
+	static uint64_t next_tid;
+
+	if (!t->tid)
+		t->tid = __atomic_add_fetch(&next_tid, 1, __ATOMIC_RELAXED);
+	spin_lock(&mm->stats_lock, &dummy);
+	for (s = mm->stats_list; s; s = s->next)
+		if (s->owner == t->tid)
+			break;
+	spin_unlock(&mm->stats_lock);
+	if (!s) {
+		s = ptsim_alloc(sizeof(*s));
+		if (!s)
+			return NULL;
+		s->owner = t->tid;
+		spin_lock(&mm->stats_lock, &dummy);
+		s->next = mm->stats_list;
+		mm->stats_list = s;
+		spin_unlock(&mm->stats_lock);
+	}
+	slot = t->stats_cache_next++ % ARRAY_SIZE(t->stats_cache);
+	t->stats_cache[slot].mm = mm;
+	t->stats_cache[slot].gen = mm->id;
+	t->stats_cache[slot].stats = s;
+	return s;
+}
+
+struct ptsim_mm *mm_alloc(enum ptsim_strategy s)
+{
+	const struct pt_strategy *ops = strategy_get(s);
+	struct ptsim_mm *mm;
+	struct ptdesc *pgd;
+
+	if (!ops)
+		return NULL;
+	mm = ptsim_alloc(sizeof(*mm));
+	if (!mm)
+		return NULL;
+	pgd = pt_alloc(mm, PT_LEVEL_PGD);
+	if (!pgd) {
+		ptsim_free(mm);
+		return NULL;
+	}
+	pgd->state = PTD_LINKED;
+	mm->pgd = ptdesc_table(pgd);
+	mm->ops = ops;
+	mm->strategy = s;
+	vma_tree_init(&mm->vmas);
+	mm->mmap_base = MMAP_BASE;
+	mm->gather_batch = GATHER_BATCH;
+	mm_account_table(mm, PT_LEVEL_PGD, 1);
+	mm->users = 1;
+	mm->count = 1;
+
+	pthread_mutex_lock(&mm_list_lock);
+	mm->id = mm_next_id++;
+	mm->global_next = mm_list;
+	if (mm_list)
+		mm_list->global_prev = mm;
+	mm_list = mm;
+	live_mms++;
+	pthread_mutex_unlock(&mm_list_lock);
+	return mm;
+}
+
+static void mm_free(struct ptsim_mm *mm)
+{
+	struct mm_thread_stats *s = mm->stats_list, *n;
+
+	pthread_mutex_lock(&mm_list_lock);
+	for (; s; s = n) {
+		n = s->next;
+		lock_stats_add(&gone_locks[0], &s->mmap_lock);
+		lock_stats_add(&gone_locks[1], &s->ptl);
+		lock_stats_add(&gone_locks[2], &s->pmd_lock);
+		lock_stats_add(&gone_locks[3], &s->page_table_lock);
+		ptsim_free(s);
+	}
+	pthread_mutex_unlock(&mm_list_lock);
+	vma_tree_destroy(&mm->vmas);
+	ptsim_free(mm);
+}
+
+void mmgrab(struct ptsim_mm *mm)
+{
+	__atomic_add_fetch(&mm->count, 1, __ATOMIC_RELAXED);
+}
+
+void mmdrop(struct ptsim_mm *mm)
+{
+	if (__atomic_sub_fetch(&mm->count, 1, __ATOMIC_ACQ_REL) == 0)
+		mm_free(mm);
+}
+
+void mm_pending_free_start(struct ptsim_mm *mm)
+{
+	mmgrab(mm);
+	atomic_add(&mm->tables_pending_free, 1);
+}
+
+void mm_pending_free_done(struct ptsim_mm *mm)
+{
+	atomic_sub(&mm->tables_pending_free, 1);
+	mmdrop(mm);
+}
+
+bool mmget_not_zero(struct ptsim_mm *mm)
+{
+	int v = __atomic_load_n(&mm->users, __ATOMIC_RELAXED);
+
+	do {
+		if (v == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&mm->users, &v, v + 1, true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+void mmput(struct ptsim_mm *mm)
+{
+	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	pthread_mutex_lock(&mm_list_lock);
+	if (mm->global_prev)
+		mm->global_prev->global_next = mm->global_next;
+	else
+		mm_list = mm->global_next;
+	if (mm->global_next)
+		mm->global_next->global_prev = mm->global_prev;
+	live_mms--;
+	pthread_mutex_unlock(&mm_list_lock);
+	exit_mmap(mm);
+	mmdrop(mm);
+}
+
+int mm_list_snapshot(struct ptsim_mm ***out, size_t *nr)
+{
+	struct ptsim_mm **arr;
+	size_t n = 0;
+
+	pthread_mutex_lock(&mm_list_lock);
+	arr = ptsim_alloc(sizeof(*arr) * (live_mms ? live_mms : 1));
+	if (!arr) {
+		pthread_mutex_unlock(&mm_list_lock);
+		return -ENOMEM;
+	}
+	for (struct ptsim_mm *mm = mm_list; mm; mm = mm->global_next)
+		if (mmget_not_zero(mm))
+			arr[n++] = mm;
+	pthread_mutex_unlock(&mm_list_lock);
+	*out = arr;
+	*nr = n;
+	return 0;
+}
+
+void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live);
+void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live)
+{
+	pthread_mutex_lock(&mm_list_lock);
+	for (int i = 0; i < 4; i++)
+		out[i] = gone_locks[i];
+	for (struct ptsim_mm *mm = mm_list; mm; mm = mm->global_next) {
+		struct ptsim_lock_stats dummy = { 0 };
+
+		spin_lock(&mm->stats_lock, &dummy);
+		for (struct mm_thread_stats *s = mm->stats_list; s; s = s->next) {
+			lock_stats_add(&out[0], &s->mmap_lock);
+			lock_stats_add(&out[1], &s->ptl);
+			lock_stats_add(&out[2], &s->pmd_lock);
+			lock_stats_add(&out[3], &s->page_table_lock);
+		}
+		spin_unlock(&mm->stats_lock);
+	}
+	*live = live_mms;
+	pthread_mutex_unlock(&mm_list_lock);
+}
+
+int ptsim_mm_create(enum ptsim_strategy s, struct ptsim_mm **out)
+{
+	struct ptsim_mm *mm;
+
+	if (!out || (unsigned)s >= PTSIM_STRATEGY_COUNT)
+		return -EINVAL;
+	if (!strategy_get(s))
+		return -EOPNOTSUPP;
+	ptsim_thread_enter();
+	mm = mm_alloc(s);
+	if (!mm)
+		return -ENOMEM;
+	*out = mm;
+	return 0;
+}
+
+void ptsim_mm_destroy(struct ptsim_mm *mm)
+{
+	if (!mm)
+		return;
+	ptsim_thread_enter();
+	mmput(mm);
+}
+
+enum ptsim_strategy ptsim_mm_strategy(const struct ptsim_mm *mm)
+{
+	return mm->strategy;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* struct ptsim_mm (the kernel's mm_struct) and its counters. */
+#ifndef PTSIM_MM_H
+#define PTSIM_MM_H
+
+#include "lock.h"
+#include "pgtable.h"
+#include "ptdesc.h"
+#include "thread.h"
+#include "vma.h"
+
+struct pt_strategy;
+
+/*
+ * Counters one thread keeps for one mm: written only by that thread, summed
+ * by readers, so the fault path pays no shared atomic for bookkeeping (the
+ * kernel's per-CPU RSS and event counters).
+ */
+struct mm_thread_stats {
+	struct mm_thread_stats *next;
+	uint64_t owner; /* ptsim_thread.tid of the only writer */
+	uint64_t faults_read, faults_write, faults_cow, access_hits;
+	uint64_t rss, zero_ptes; /* deltas; wrap-around sums are exact */
+	uint64_t pte_tables_allocated;
+	uint64_t freed_zap, freed_unmap, freed_reclaim, freed_walker;
+	uint64_t refcount_atomics;
+	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock;
+} __attribute__((aligned(64)));
+
+struct ptsim_mm {
+	struct rwsem mmap_lock;
+	spinlock_t page_table_lock; /* PGD and PUD entries (pud_lock) */
+	pte_t *pgd;
+	const struct pt_strategy *ops;
+	enum ptsim_strategy strategy;
+	uint64_t id; /* never reused: keys the threads' stats caches */
+	struct vma_tree vmas;
+	uint64_t mmap_base;
+	uint64_t next_anon_vma;
+	unsigned gather_batch; /* pages zapped before mmu_gather forces a flush */
+	bool shares_frames; /* forked: frame refcounts include other mms' mappings */
+
+	/* VmPTE and table counts: atomics, they move at table granularity only */
+	int64_t pgtables_bytes;
+	int64_t nr_tables[PT_LEVELS];
+	int64_t tables_pending_free;
+
+	int users; /* mm_users: the mm is alive */
+	int count; /* mm_count: the struct is alive (pending RCU frees hold it) */
+
+	spinlock_t stats_lock;
+	struct mm_thread_stats *stats_list;
+	struct ptsim_lock_stats stats_lock_stats;
+
+	uint64_t reclaim_passes, reclaim_write_lock_ns; /* under the mmap write lock */
+	void *strategy_data;
+
+	struct ptsim_mm *global_prev, *global_next; /* the list global reclaim visits */
+};
+
+/* The calling thread's counters for mm. mm_enter() must have succeeded. */
+struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm);
+static inline struct mm_thread_stats *mm_ts(struct ptsim_mm *mm)
+{
+	struct ptsim_thread *t = &ptsim_current;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(t->stats_cache); i++)
+		if (t->stats_cache[i].mm == mm && t->stats_cache[i].gen == mm->id)
+			return t->stats_cache[i].stats;
+	return mm_thread_stats_slow(mm);
+}
+
+/* Every public entry point: RCU registration and this thread's counters. */
+static inline int mm_enter(struct ptsim_mm *mm)
+{
+	ptsim_thread_enter();
+	return mm_ts(mm) ? 0 : -ENOMEM;
+}
+
+static inline void mmap_read_lock(struct ptsim_mm *mm)
+{
+	down_read(&mm->mmap_lock, &mm_ts(mm)->mmap_lock);
+}
+static inline void mmap_read_unlock(struct ptsim_mm *mm)
+{
+	up_read(&mm->mmap_lock);
+}
+static inline void mmap_write_lock(struct ptsim_mm *mm)
+{
+	down_write(&mm->mmap_lock, &mm_ts(mm)->mmap_lock);
+}
+static inline void mmap_write_unlock(struct ptsim_mm *mm)
+{
+	up_write(&mm->mmap_lock);
+}
+
+/* mm_inc_nr_ptes() and friends: VmPTE counts PUD, PMD and PTE tables, not the PGD. */
+static inline void mm_account_table(struct ptsim_mm *mm, int level, int delta)
+{
+	atomic_add(&mm->nr_tables[level], delta);
+	if (level != PT_LEVEL_PGD)
+		atomic_add(&mm->pgtables_bytes, (int64_t)delta * (int64_t)PAGE_SIZE);
+}
+
+void mm_pending_free_start(struct ptsim_mm *mm);
+void mm_pending_free_done(struct ptsim_mm *mm);
+void mmgrab(struct ptsim_mm *mm);
+void mmdrop(struct ptsim_mm *mm);
+bool mmget_not_zero(struct ptsim_mm *mm);
+void mmput(struct ptsim_mm *mm);
+
+/* The global list of live mms, for global reclaim. */
+typedef int (*mm_visit_fn)(struct ptsim_mm *mm, void *arg);
+int mm_list_snapshot(struct ptsim_mm ***out, size_t *nr); /* takes mmget on each */
+
+/* exit_mmap(): everything unmapped and freed, the PGD included. */
+void exit_mmap(struct ptsim_mm *mm);
+struct ptsim_mm *mm_alloc(enum ptsim_strategy s);
+
+#endif

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/* mmap, munmap and exit_mmap. */
+#include "mmap.h"
+
+#include "pgalloc.h"
+#include "strategy.h"
+#include "zap.h"
+
+#define MAP_KNOWN_FLAGS (PTSIM_MAP_FIXED | PTSIM_MAP_FIXED_NOREPLACE | PTSIM_MAP_POPULATE)
+#define PROT_KNOWN (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC)
+
+/* unmap_region(): zap VMAs [i, last] and free the tables only they used. */
+static void unmap_region(struct ptsim_mm *mm, uint32_t i, uint32_t last)
+{
+	struct vma_tree *t = &mm->vmas;
+	uint64_t floor = i > 0 ? t->v[i - 1].end : 0;
+	uint64_t ceiling = last + 1 < t->nr ? t->v[last + 1].start : 0;
+
+	for (uint32_t k = i; k <= last; k++)
+		unmap_page_range(mm, t->v[k].start, t->v[k].end, NULL);
+	free_pgtables(mm, &t->v[i], last - i + 1, floor, ceiling);
+}
+
+int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)
+{
+	struct vma_tree *t = &mm->vmas;
+	uint32_t i = vma_find_index(t, start), last;
+
+	if (i == t->nr || t->v[i].start >= end)
+		return 0;
+	last = vma_find_index(t, end - 1);
+	if (last == t->nr || t->v[last].start >= end)
+		last--;
+	/* Splitting one VMA in the middle adds one: the map count limit applies. */
+	if (t->v[i].start < start && end < t->v[last].end && t->nr >= MAX_MAP_COUNT)
+		return -ENOMEM;
+	if (vma_reserve(t, 2))
+		return -ENOMEM;
+	if (t->v[i].start < start) {
+		vma_split(t, i, start);
+		i++;
+		last++;
+	}
+	if (t->v[last].end > end)
+		vma_split(t, last, end);
+	unmap_region(mm, i, last);
+	vma_remove(t, i, last - i + 1);
+	return 0;
+}
+
+static uint64_t get_unmapped_area(struct ptsim_mm *mm, uint64_t hint, uint64_t len)
+{
+	struct vma_tree *t = &mm->vmas;
+	uint64_t addr;
+
+	if (len > TASK_SIZE - MMAP_MIN_ADDR)
+		return 0;
+	if (hint) {
+		/* round_hint_to_min(): a hint below mmap_min_addr is raised to it. */
+		hint &= PAGE_MASK;
+		if (hint < MMAP_MIN_ADDR)
+			hint = MMAP_MIN_ADDR;
+		if (hint <= TASK_SIZE - len && !vma_range_overlaps(t, hint, hint + len))
+			return hint;
+	}
+	addr = vma_unmapped_area_topdown(t, len, MMAP_MIN_ADDR, mm->mmap_base);
+	if (!addr) /* the legacy bottom-up fallback, as arch_get_unmapped_area_topdown() */
+		addr = vma_unmapped_area_bottomup(t, len, TASK_SIZE / 3, TASK_SIZE);
+	return addr;
+}
+
+static int mmap_validate(uint64_t addr, uint64_t *len, int flags)
+{
+	bool fixed = flags & (PTSIM_MAP_FIXED | PTSIM_MAP_FIXED_NOREPLACE);
+
+	if (flags & ~MAP_KNOWN_FLAGS)
+		return -EINVAL; /* libptsim only models private anonymous memory */
+	if (*len == 0)
+		return -EINVAL;
+	if (fixed && (addr & ~PAGE_MASK))
+		return -EINVAL;
+	*len = PAGE_ALIGN(*len);
+	if (*len == 0 || *len > TASK_SIZE)
+		return -ENOMEM;
+	if (fixed) {
+		if (addr > TASK_SIZE - *len)
+			return -ENOMEM;
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM; /* security_mmap_addr() for an unprivileged process */
+	}
+	return 0;
+}
+
+int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+	       uint64_t *out_addr)
+{
+	struct vma_tree *t;
+	struct vm_area v = { 0 };
+	uint32_t i;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	ret = mmap_validate(addr, &len, flags);
+	if (ret)
+		return ret;
+	ret = mm_enter(mm);
+	if (ret)
+		return ret;
+	prot &= PROT_KNOWN; /* do_mmap() ignores unknown PROT_ bits */
+	t = &mm->vmas;
+
+	mmap_write_lock(mm);
+	if (t->nr > MAX_MAP_COUNT || vma_reserve(t, 3)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (flags & (PTSIM_MAP_FIXED | PTSIM_MAP_FIXED_NOREPLACE)) {
+		if (vma_range_overlaps(t, addr, addr + len)) {
+			if (flags & PTSIM_MAP_FIXED_NOREPLACE) {
+				ret = -EEXIST;
+				goto out;
+			}
+			ret = do_munmap(mm, addr, addr + len);
+			if (ret)
+				goto out;
+		}
+	} else {
+		addr = get_unmapped_area(mm, addr, len);
+		if (!addr) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	v.start = addr;
+	v.end = addr + len;
+	v.prot = prot;
+	i = vma_find_index(t, addr);
+	vma_insert(t, i, &v);
+	vma_merge_around(t, i);
+out:
+	mmap_write_unlock(mm);
+	if (ret)
+		return ret;
+	if (flags & PTSIM_MAP_POPULATE) {
+		/* mm_populate() after dropping the write lock; errors are ignored, as there. */
+		mmap_read_lock(mm);
+		populate_range(mm, addr, addr + len, prot & PTSIM_PROT_WRITE);
+		mmap_read_unlock(mm);
+	}
+	if (out_addr)
+		*out_addr = addr;
+	return 0;
+}
+
+int ptsim_munmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len)
+{
+	int ret;
+
+	if (!mm || (addr & ~PAGE_MASK) || len == 0)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (len == 0 || len > TASK_SIZE || addr > TASK_SIZE - len)
+		return -EINVAL;
+	ret = mm_enter(mm);
+	if (ret)
+		return ret;
+	mmap_write_lock(mm);
+	ret = do_munmap(mm, addr, addr + len);
+	mmap_write_unlock(mm);
+	return ret;
+}
+
+void exit_mmap(struct ptsim_mm *mm)
+{
+	struct vma_tree *t = &mm->vmas;
+	struct ptdesc *pgd = ptdesc_of(mm->pgd);
+
+	mmap_write_lock(mm);
+	if (t->nr) {
+		unmap_region(mm, 0, t->nr - 1);
+		vma_remove(t, 0, t->nr);
+	}
+	mmap_write_unlock(mm);
+	/* pgd_free(): nothing can walk a dead mm, but the PGD's last readers
+	 * (a GUP-fast racing exit) are covered by RCU like every table. */
+	mm_account_table(mm, PT_LEVEL_PGD, -1);
+	pt_free_rcu(pgd);
+}

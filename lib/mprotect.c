@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/* mprotect: split, change the entries, merge back. */
+#include "fault.h"
+#include "frame.h"
+#include "pgalloc.h"
+#include "strategy.h"
+
+#define PROT_KNOWN (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC)
+
+/* The new value of a present entry under `prot` (change_pte_range()). */
+static pte_t change_pte(pte_t e, int prot)
+{
+	pte_t keep = e & (_PAGE_PFN_MASK | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SPECIAL);
+	pte_t n = keep | prot_pte_bits(prot);
+	uint64_t pfn = pte_pfn(e);
+
+	/* can_change_pte_writable(): an upgrade makes an entry writable only if
+	 * the frame is exclusively ours; the zero page and shared frames wait
+	 * for the write fault. A downgrade always drops RW. */
+	if ((prot & PTSIM_PROT_WRITE) && !is_zero_pfn(pfn) && frame_refcount(pfn_frame(pfn)) == 1)
+		n |= _PAGE_RW;
+	return n;
+}
+
+static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
+			     int prot)
+{
+	struct ptdesc *d;
+	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
+
+	if (!pte)
+		return;
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t e = ptep_get(pte);
+
+		if (pte_present(e))
+			set_pte(pte, change_pte(e, prot));
+	}
+	pte_unmap_unlock(d);
+}
+
+static void change_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr, uint64_t end,
+			 int prot)
+{
+	do {
+		uint64_t next = pt_addr_end(addr, end, level);
+		pte_t *p = &table[pt_index(addr, level)];
+		pte_t e = pt_entry_read(p);
+
+		if (!pte_none(e)) {
+			if (level == PT_LEVEL_PMD)
+				change_pte_range(mm, p, addr, next, prot);
+			else
+				change_level(mm, entry_table(e), level + 1, addr, next, prot);
+		}
+		addr = next;
+	} while (addr < end);
+}
+
+/* change_protection() */
+static void change_protection(struct ptsim_mm *mm, uint64_t start, uint64_t end, int prot)
+{
+	change_level(mm, mm->pgd, PT_LEVEL_PGD, start, end, prot);
+}
+
+int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
+{
+	struct vma_tree *t;
+	uint64_t end;
+	uint32_t i, last, splits = 0;
+	int ret = 0;
+
+	if (!mm || (start & ~PAGE_MASK) || (prot & ~PROT_KNOWN))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	len = PAGE_ALIGN(len);
+	end = start + len;
+	if (len == 0 || end <= start || end > TASK_SIZE)
+		return -ENOMEM;
+	ret = mm_enter(mm);
+	if (ret)
+		return ret;
+	t = &mm->vmas;
+	mmap_write_lock(mm);
+	/* Linux changes the VMAs before a hole and then fails; libptsim checks
+	 * first so that a failed call changes nothing. */
+	if (!vma_range_covered(t, start, end)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	i = vma_find_index(t, start);
+	last = vma_find_index(t, end - 1);
+	splits = (t->v[i].start < start) + (t->v[last].end > end);
+	if ((splits && t->nr + splits > MAX_MAP_COUNT) || vma_reserve(t, 2)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (t->v[i].start < start) {
+		vma_split(t, i, start);
+		i++;
+		last++;
+	}
+	if (t->v[last].end > end)
+		vma_split(t, last, end);
+	for (uint32_t k = i; k <= last; k++) {
+		if (t->v[k].prot == prot)
+			continue;
+		t->v[k].prot = prot;
+		change_protection(mm, t->v[k].start, t->v[k].end, prot);
+	}
+	/* vma_modify_flags() merges with the neighbours; walk down so indices hold. */
+	{
+		uint32_t lo = i ? i - 1 : 0, hi = last + 1 < t->nr ? last + 1 : last;
+
+		for (uint32_t k = hi; k > lo; k--)
+			vma_try_join(t, k - 1);
+	}
+out:
+	mmap_write_unlock(mm);
+	return ret;
+}

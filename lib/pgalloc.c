@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/* Table allocation on the way down, and the map-and-lock of PTE tables. */
+#include "pgalloc.h"
+
+#include "strategy.h"
+
+int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level)
+{
+	struct ptdesc *d = pt_alloc(mm, child_level);
+	struct ptsim_lock_stats *st;
+	spinlock_t *lock;
+
+	if (!d)
+		return -ENOMEM;
+	if (child_level == PT_LEVEL_PTE && mm->ops->pte_table_ctor)
+		mm->ops->pte_table_ctor(d);
+	lock = pt_entry_lockptr(mm, (pte_t *)((uintptr_t)p & PAGE_MASK), child_level - 1, &st);
+	spin_lock(lock, st);
+	if (pte_none(ptep_get(p))) {
+		d->parent = p;
+		WRITE_ONCE(d->state, PTD_LINKED);
+		mm_account_table(mm, child_level, 1);
+		if (child_level == PT_LEVEL_PTE)
+			stat_inc(&mm_ts(mm)->pte_tables_allocated, 1);
+		/* The release store orders the zeroed table before the entry. */
+		pt_populate(p, ptdesc_table(d));
+		d = NULL;
+	}
+	spin_unlock(lock);
+	if (d)
+		pt_free_now(d); /* never visible to anyone */
+	return 0;
+}
+
+pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc)
+{
+	pte_t *table = mm->pgd;
+
+	for (int l = PT_LEVEL_PGD;; l++) {
+		pte_t *p = &table[pt_index(addr, l)];
+		pte_t e;
+
+		if (l == level)
+			return p;
+		e = pt_entry_read(p);
+		if (pte_none(e)) {
+			if (!alloc || __pt_alloc(mm, p, l + 1))
+				return NULL;
+			e = pt_entry_read(p);
+		}
+		table = entry_table(e);
+	}
+}
+
+pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
+			   struct ptdesc **ptdp)
+{
+	for (;;) {
+		pte_t pmdval;
+		struct ptdesc *d;
+
+		ptsim_rcu_read_lock();
+		pmdval = pt_entry_read(pmdp);
+		if (pte_none(pmdval) || !(pmdval & _PAGE_PRESENT)) {
+			ptsim_rcu_read_unlock();
+			return NULL;
+		}
+		/* The lock comes from the snapshot, not the live PMD (the table
+		 * may be unlinked under us; RCU keeps it and its lock valid). */
+		d = ptdesc_of(entry_table(pmdval));
+		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
+		if (likely(pt_entry_read(pmdp) == pmdval)) {
+			*ptdp = d;
+			return entry_table(pmdval) + pt_index(addr, PT_LEVEL_PTE);
+		}
+		spin_unlock(&d->ptl);
+		ptsim_rcu_read_unlock();
+	}
+}
+
+void pte_unmap_unlock(struct ptdesc *pte)
+{
+	spin_unlock(&pte->ptl);
+	ptsim_rcu_read_unlock();
+}
+
+void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d)
+{
+	mm_account_table(mm, d->level, -1);
+	if (mm->ops->free_table)
+		mm->ops->free_table(d);
+	else
+		pt_free_rcu(d);
+}

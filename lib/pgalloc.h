@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding, allocating, mapping and freeing tables level by level. */
+#ifndef PTSIM_PGALLOC_H
+#define PTSIM_PGALLOC_H
+
+#include "mm.h"
+
+/* pmd_lockptr() / pud_lockptr(): the lock that guards entries of `table`. */
+static inline spinlock_t *pt_entry_lockptr(struct ptsim_mm *mm, pte_t *table, int level,
+					   struct ptsim_lock_stats **st)
+{
+	struct mm_thread_stats *ts = mm_ts(mm);
+
+	if (level == PT_LEVEL_PMD) {
+		*st = &ts->pmd_lock;
+		return &ptdesc_of(table)->ptl;
+	}
+	*st = &ts->page_table_lock;
+	return &mm->page_table_lock;
+}
+
+/* __pte_alloc() / __pmd_alloc() / __pud_alloc(): fill the none entry *p (in a
+ * table of level child_level-1) with a new table, unless someone beat us. */
+int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level);
+
+/*
+ * Walks from the PGD to the entry at `level` for addr (level PT_LEVEL_PMD
+ * gives the PMD entry). With alloc, missing tables are allocated on the way
+ * (NULL on -ENOMEM); without, NULL when a table is missing. Callers hold
+ * the mmap lock, which keeps upper tables (freed only under it for write)
+ * in place.
+ */
+pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc);
+
+/* pte_offset_map_lock(): map and lock the PTE table behind *pmdp, re-checking
+ * the PMD after taking the PTL. NULL (nothing held) when there is no table. */
+pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
+			   struct ptdesc **ptdp);
+/* pte_unmap_unlock() */
+void pte_unmap_unlock(struct ptdesc *pte);
+
+/* Unlink accounting and the free, shared by every path that removes a table
+ * of any level whose parent entry the caller has already cleared. */
+void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A strategy is a table of operations plugged into the shared fault, zap
+ * and walk mechanisms. A NULL hook means "nothing to do": the shared paths
+ * call hooks, never test which strategy they run. A new strategy is a new
+ * file and one line in strategy.c.
+ */
+#ifndef PTSIM_STRATEGY_H
+#define PTSIM_STRATEGY_H
+
+#include "mm.h"
+
+/* What zap_pte_range() tells the strategy about one PTE table it zapped. */
+struct zap_pte_state {
+	struct ptsim_mm *mm;
+	pte_t *pmdp; /* the PMD entry mapping the table */
+	struct ptdesc *pte; /* the table that was zapped */
+	uint64_t start, end; /* range zapped in this table */
+	bool reclaim_pt; /* the caller allows freeing the table (MADV_DONTNEED) */
+	bool ptl_held_throughout; /* the PTL was never dropped mid-range */
+	bool any_skipped; /* some entry was deliberately kept */
+	bool detached; /* set by the strategy: the PMD was cleared under the PTL */
+	pte_t pmdval; /* the PMD value the strategy cleared */
+};
+
+struct pt_strategy {
+	const char *name;
+	enum ptsim_strategy id;
+
+	/* A PTE table was just allocated (constructor). */
+	void (*pte_table_ctor)(struct ptdesc *pte);
+	/* Under the PTL: `n` none entries became non-none, `nzero` of them the zero page. */
+	void (*ptes_set)(struct ptdesc *pte, unsigned n, unsigned nzero);
+	/* Under the PTL: `n` non-none entries were cleared, `nzero` of them the zero page. */
+	void (*ptes_cleared)(struct ptdesc *pte, unsigned n, unsigned nzero);
+	/* Under the PTL: an entry changed from the zero page to a frame (COW). */
+	void (*pte_zero_replaced)(struct ptdesc *pte);
+
+	/* zap_pte_range(), PTL held, the whole range zapped: may detach the table. */
+	void (*zap_pte_locked)(struct zap_pte_state *z);
+	/* zap_pte_range(), PTL dropped and the TLB flushed: may free the table. */
+	void (*zap_pte_done)(struct zap_pte_state *z);
+
+	/* The reclaim pass (ptsim_reclaim): bytes of tables unlinked. */
+	int64_t (*reclaim)(struct ptsim_mm *mm);
+	/* What reclaim could free now, in bytes. */
+	uint64_t (*reclaimable_bytes)(struct ptsim_mm *mm);
+
+	/* Frees an unlinked table; NULL means pt_free_rcu(). */
+	void (*free_table)(struct ptdesc *d);
+	/* Invariant check of one linked PTE table's reference state; 0 = fine. */
+	int (*check_pte_table)(struct ptdesc *pte, unsigned nonnone, unsigned nzero, char *msg,
+			       size_t len);
+};
+
+const struct pt_strategy *strategy_get(enum ptsim_strategy s);
+
+extern const struct pt_strategy strategy_none;
+extern const struct pt_strategy strategy_rcu;
+
+
+#endif

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rcu: upstream PT_RECLAIM (Linux 6.14+, mm/pt_reclaim.c). MADV_DONTNEED
+ * that zapped a whole PTE table, keeping no entry, unlinks it: the fast
+ * path clears the PMD while still holding the PTL (trylock of the PMD lock,
+ * against the canonical PMD -> PTE order), the slow path takes the PMD lock
+ * then the PTL and rescans all 512 entries. The table is freed after an RCU
+ * grace period; walkers map tables inside an RCU read section and re-check
+ * the PMD after taking the PTL.
+ */
+#include "strategy.h"
+
+#include "pgalloc.h"
+
+/* reclaim_pt_is_enabled(): only a DONTNEED covering the whole table. */
+static bool reclaim_pt_is_enabled(const struct zap_pte_state *z)
+{
+	return z->reclaim_pt && !z->any_skipped && z->end - z->start >= PMD_SIZE;
+}
+
+static inline spinlock_t *pmd_lockptr(struct ptsim_mm *mm, pte_t *pmdp,
+				      struct ptsim_lock_stats **st)
+{
+	return pt_entry_lockptr(mm, (pte_t *)((uintptr_t)pmdp & PAGE_MASK), PT_LEVEL_PMD, st);
+}
+
+/* try_get_and_clear_pmd(): the PTL is held and was held for the whole table. */
+static void rcu_zap_pte_locked(struct zap_pte_state *z)
+{
+	struct ptsim_lock_stats *st;
+	spinlock_t *pml;
+
+	if (!reclaim_pt_is_enabled(z))
+		return;
+	pml = pmd_lockptr(z->mm, z->pmdp, &st);
+	if (!spin_trylock(pml))
+		return; /* the slow path will take the locks in order */
+	stat_inc(&st->acquisitions, 1);
+	z->pmdval = pt_entry_read(z->pmdp);
+	set_pte(z->pmdp, 0);
+	spin_unlock(pml);
+	z->detached = true;
+}
+
+/* free_pte(): unaccount and hand the table to the RCU-deferred free. */
+static void free_pte(struct ptsim_mm *mm, struct ptdesc *pte)
+{
+	stat_inc(&mm_ts(mm)->freed_zap, 1);
+	pt_unlinked_free(mm, pte);
+}
+
+static bool pte_table_empty(const pte_t *table)
+{
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
+		if (!pte_none(ptep_get((pte_t *)&table[i])))
+			return false;
+	return true;
+}
+
+/* try_to_free_pte(): PMD lock, then the PTL nested; rescan; clear the PMD. */
+static void try_to_free_pte(struct ptsim_mm *mm, pte_t *pmdp)
+{
+	struct ptsim_lock_stats *st;
+	spinlock_t *pml = pmd_lockptr(mm, pmdp, &st);
+	struct ptdesc *pte = NULL;
+	pte_t pmdval;
+
+	spin_lock(pml, st);
+	pmdval = pt_entry_read(pmdp);
+	if (!pte_none(pmdval)) {
+		struct ptdesc *d = ptdesc_of(entry_table(pmdval));
+
+		/* Every unlinker holds the PMD lock, so the table can't go now. */
+		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
+		if (pte_table_empty(entry_table(pmdval))) {
+			set_pte(pmdp, 0);
+			pte = d;
+		}
+		spin_unlock(&d->ptl);
+	}
+	spin_unlock(pml);
+	if (pte)
+		free_pte(mm, pte);
+}
+
+static void rcu_zap_pte_done(struct zap_pte_state *z)
+{
+	if (!reclaim_pt_is_enabled(z))
+		return;
+	if (z->detached)
+		free_pte(z->mm, z->pte);
+	else
+		try_to_free_pte(z->mm, z->pmdp);
+}
+
+const struct pt_strategy strategy_rcu = {
+	.name = "rcu",
+	.id = PTSIM_STRATEGY_RCU,
+	.zap_pte_locked = rcu_zap_pte_locked,
+	.zap_pte_done = rcu_zap_pte_done,
+};

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-thread state: lazy RCU registration and the thread's frame cache. */
+#ifndef PTSIM_THREAD_H
+#define PTSIM_THREAD_H
+
+#include "internal.h"
+
+#define FRAME_CACHE_MAX 64
+
+struct ptsim_thread {
+	bool registered;
+	uint64_t tid; /* never reused; 0 until first needed */
+	unsigned nr_cached_frames;
+	uint32_t cached_frames[FRAME_CACHE_MAX]; /* free frame indices, like a pcp list */
+	struct mm_stats_cache {
+		const struct ptsim_mm *mm;
+		uint64_t gen;
+		struct mm_thread_stats *stats;
+	} stats_cache[4];
+	unsigned stats_cache_next;
+};
+
+extern __thread struct ptsim_thread ptsim_current;
+
+void ptsim_thread_register_slow(void);
+
+#endif

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/* The zap path: clear entries, drop frames, let the strategy free the table. */
+#include "zap.h"
+
+#include "frame.h"
+#include "pgalloc.h"
+#include "strategy.h"
+
+struct zap_walk {
+	struct ptsim_mm *mm;
+	const struct zap_details *details;
+	unsigned gathered; /* frames in the simulated mmu_gather batch */
+};
+
+/* do_zap_pte_range() + zap_present_ptes(): clear entries from pte up to
+ * end, stopping early when the gather batch fills (force_break). */
+static uint64_t zap_ptes_locked(struct zap_walk *w, struct ptdesc *d, pte_t *pte, uint64_t addr,
+				uint64_t end, bool *force_break)
+{
+	struct ptsim_mm *mm = w->mm;
+	unsigned cleared = 0, zero = 0, frames = 0;
+
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t e = ptep_get(pte);
+
+		if (pte_none(e))
+			continue;
+		set_pte(pte, 0);
+		cleared++;
+		if (pte_present(e)) {
+			uint64_t pfn = pte_pfn(e);
+
+			if (is_zero_pfn(pfn)) {
+				zero++;
+			} else {
+				frame_put(pfn_frame(pfn));
+				frames++;
+				if (++w->gathered >= mm->gather_batch) {
+					addr += PAGE_SIZE;
+					*force_break = true;
+					break;
+				}
+			}
+		}
+	}
+	if (cleared) {
+		struct mm_thread_stats *ts = mm_ts(mm);
+
+		stat_inc(&ts->rss, -(uint64_t)frames);
+		stat_inc(&ts->zero_ptes, -(uint64_t)zero);
+		if (mm->ops->ptes_cleared)
+			mm->ops->ptes_cleared(d, cleared, zero);
+	}
+	return addr;
+}
+
+/* zap_pte_range(): one PMD's worth of the request. */
+static void zap_pte_range(struct zap_walk *w, pte_t *pmdp, uint64_t addr, uint64_t end)
+{
+	struct ptsim_mm *mm = w->mm;
+	struct zap_pte_state z = {
+		.mm = mm,
+		.pmdp = pmdp,
+		.start = addr,
+		.end = end,
+		.reclaim_pt = w->details && w->details->reclaim_pt,
+		.ptl_held_throughout = true,
+	};
+	pte_t *pte;
+
+	for (;;) {
+		bool force_break = false;
+
+		pte = pte_offset_map_lock(mm, pmdp, addr, &z.pte);
+		if (!pte)
+			return; /* no table (or it was freed under us): nothing to zap */
+		addr = zap_ptes_locked(w, z.pte, pte, addr, end, &force_break);
+		if (addr == end && z.ptl_held_throughout && mm->ops->zap_pte_locked)
+			mm->ops->zap_pte_locked(&z);
+		pte_unmap_unlock(z.pte);
+		if (force_break)
+			w->gathered = 0; /* tlb_flush_mmu(): the batch is flushed and freed */
+		if (addr == end)
+			break;
+		/* The PTL was dropped mid-table: others may refill what we
+		 * zapped, so the strategy may no longer trust this pass. */
+		z.ptl_held_throughout = false;
+	}
+	if (mm->ops->zap_pte_done)
+		mm->ops->zap_pte_done(&z);
+}
+
+static void zap_level(struct zap_walk *w, pte_t *table, int level, uint64_t addr, uint64_t end)
+{
+	do {
+		uint64_t next = pt_addr_end(addr, end, level);
+		pte_t *p = &table[pt_index(addr, level)];
+		pte_t e = pt_entry_read(p);
+
+		if (!pte_none(e)) {
+			if (level == PT_LEVEL_PMD)
+				zap_pte_range(w, p, addr, next);
+			else
+				zap_level(w, entry_table(e), level + 1, addr, next);
+		}
+		addr = next;
+	} while (addr < end);
+}
+
+void unmap_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
+		      const struct zap_details *details)
+{
+	struct zap_walk w = { .mm = mm, .details = details };
+
+	if (start < end)
+		zap_level(&w, mm->pgd, PT_LEVEL_PGD, start, end);
+}
