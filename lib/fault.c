@@ -34,32 +34,19 @@ static pte_t mk_zero_pte(int prot)
 	       _PAGE_ACCESSED;
 }
 
-/* do_anonymous_page(): the entry is none. */
-static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmdp,
-			     uint64_t addr, bool write)
+/* do_anonymous_page(): the entry is none; the PTL is held. Frames have no
+ * contents, so allocating one under the PTL is harmless here (the kernel
+ * allocates first and re-checks the entry after locking). */
+static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pte,
+			     struct ptdesc *d, bool write)
 {
 	struct mm_thread_stats *ts = mm_ts(mm);
-	uint32_t frame = UINT32_MAX;
-	struct ptdesc *d;
-	pte_t *pte;
 
 	if (write) {
-		anon_vma_prepare(mm, vma);
-		frame = frame_alloc();
+		uint32_t frame = frame_alloc();
+
 		if (frame == UINT32_MAX)
 			return -ENOMEM;
-	}
-	pte = pte_offset_map_lock(mm, pmdp, addr, &d);
-	if (!pte || !pte_none(ptep_get(pte))) {
-		/* Raced: the table went away or someone mapped the page first;
-		 * the access is retried by the caller's next walk. */
-		if (pte)
-			pte_unmap_unlock(d);
-		if (frame != UINT32_MAX)
-			frame_put(frame);
-		return -EAGAIN;
-	}
-	if (write) {
 		set_pte(pte, mk_anon_pte(frame, vma->prot, true));
 		stat_inc(&ts->rss, 1);
 		stat_inc(&ts->faults_write, 1);
@@ -70,7 +57,6 @@ static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pm
 	}
 	if (mm->ops->ptes_set)
 		mm->ops->ptes_set(d, 1, !write);
-	pte_unmap_unlock(d);
 	return 0;
 }
 
@@ -88,9 +74,7 @@ static int do_wp_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pte, stru
 		stat_inc(&ts->faults_cow, 1);
 		return 0;
 	}
-	/* wp_page_copy(). Frames have no contents, so allocating under the PTL
-	 * is harmless here; the kernel allocates first and re-checks. */
-	anon_vma_prepare(mm, vma);
+	/* wp_page_copy() */
 	frame = frame_alloc();
 	if (frame == UINT32_MAX)
 		return -ENOMEM;
@@ -115,31 +99,30 @@ static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmd
 	pte_t *pte, e;
 	int ret;
 
+	/* vmf_anon_prepare(): before the PTL, as it takes page_table_lock. */
+	if (write)
+		anon_vma_prepare(mm, vma);
 	for (;;) {
 		if (pte_none(pt_entry_read(pmdp)) && __pt_alloc(mm, pmdp, PT_LEVEL_PTE))
 			return -ENOMEM;
 		pte = pte_offset_map_lock(mm, pmdp, addr, &d);
-		if (!pte)
-			continue; /* the table was freed under us: allocate again */
-		e = ptep_get(pte);
-		if (pte_none(e)) {
-			pte_unmap_unlock(d);
-			ret = do_anonymous_page(mm, vma, pmdp, addr, write);
-			if (ret == -EAGAIN)
-				continue;
-			return ret;
-		}
-		if (write && pte_present(e) && !(e & _PAGE_RW)) {
-			ret = do_wp_page(mm, vma, pte, d, e);
-		} else {
-			/* Spurious: another thread resolved it first. */
-			if (e & _PAGE_PRESENT)
-				set_pte(pte, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0));
-			ret = 0;
-		}
-		pte_unmap_unlock(d);
-		return ret;
+		if (pte)
+			break;
+		/* The table was freed between the check and the lock: allocate again. */
 	}
+	e = ptep_get(pte);
+	if (pte_none(e)) {
+		ret = do_anonymous_page(mm, vma, pte, d, write);
+	} else if (write && pte_present(e) && !(e & _PAGE_RW)) {
+		ret = do_wp_page(mm, vma, pte, d, e);
+	} else {
+		/* Spurious: another thread resolved it first. */
+		if (e & _PAGE_PRESENT)
+			set_pte(pte, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0));
+		ret = 0;
+	}
+	pte_unmap_unlock(d);
+	return ret;
 }
 
 int handle_mm_fault(struct ptsim_mm *mm, struct vm_area *vma, uint64_t addr, bool write)

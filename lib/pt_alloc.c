@@ -14,6 +14,8 @@ struct pt_slab {
 	uint32_t on_list;
 };
 _Static_assert(sizeof(struct pt_slab) <= sizeof(struct ptdesc), "header fits slot 0");
+_Static_assert(PT_SLAB_DESC_PAGES * PAGE_SIZE >= PT_SLAB_PAGES * sizeof(struct ptdesc),
+	       "descriptor pages hold a descriptor per page");
 
 static struct {
 	spinlock_t lock;
@@ -25,7 +27,7 @@ static struct {
 	struct ptsim_lock_stats lock_stats;
 } pt_pool;
 
-#define SLAB_TABLES (PT_SLAB_PAGES - 1)
+#define SLAB_TABLES (PT_SLAB_PAGES - PT_SLAB_DESC_PAGES)
 #define MAX_EMPTY_SLABS 1
 
 static inline struct pt_slab *slab_of(const void *p)
@@ -61,14 +63,14 @@ static struct pt_slab *slab_new(void)
 
 	if (!s)
 		return NULL;
-	/* Only the descriptor page is written now; tables are zeroed on allocation. */
-	memset(s, 0, PAGE_SIZE);
+	/* Only the descriptor pages are written now; tables are zeroed on allocation. */
+	memset(s, 0, PT_SLAB_DESC_PAGES * PAGE_SIZE);
 	d = (struct ptdesc *)s;
-	for (uint32_t i = 1; i < PT_SLAB_PAGES; i++) {
+	for (uint32_t i = PT_SLAB_DESC_PAGES; i < PT_SLAB_PAGES; i++) {
 		d[i].state = PTD_FREE;
 		d[i].pt_ref = (i + 1 < PT_SLAB_PAGES) ? i + 1 : 0;
 	}
-	s->free_head = 1;
+	s->free_head = PT_SLAB_DESC_PAGES;
 	s->nr_free = SLAB_TABLES;
 	pt_pool.nr_slabs++;
 	return s;

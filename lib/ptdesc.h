@@ -2,11 +2,12 @@
 /*
  * Page-table pages and their descriptors (the kernel's struct ptdesc).
  *
- * Tables are carved from 256 KiB slabs aligned to their size. Page 0 of a
- * slab holds the slab header and the 63 descriptors of pages 1..63, each
- * descriptor at the index of its page, so a table's descriptor is found
- * from its address with a mask and a shift (the vmemmap idea): O(1), no
- * hash, 1/64 = 1.6% of the memory.
+ * Tables are carved from 2 MiB slabs aligned to their size. The first 8
+ * pages of a slab hold the slab header and the descriptors of the other
+ * 504 pages, each descriptor at the index of its page, so a table's
+ * descriptor is found from its address with a mask and a shift (the
+ * vmemmap idea): O(1), no hash, 8/512 = 1.6% of the memory. Large slabs
+ * keep the allocator's own per-extent metadata small per table.
  */
 #ifndef PTSIM_PTDESC_H
 #define PTSIM_PTDESC_H
@@ -15,8 +16,9 @@
 #include "pgtable.h"
 #include "rcu.h"
 
-#define PT_SLAB_PAGES 64
+#define PT_SLAB_PAGES 512
 #define PT_SLAB_SIZE (PT_SLAB_PAGES * PAGE_SIZE)
+#define PT_SLAB_DESC_PAGES (PT_SLAB_PAGES * 64 / PAGE_SIZE) /* pages of descriptors */
 
 enum ptdesc_state {
 	PTD_FREE = 0, /* on a slab's free list */

@@ -1,22 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* liburcu (memb flavour) behind the library's own names. */
-#define _LGPL_SOURCE /* inline read-side primitives */
 #include "rcu.h"
-
-#include <urcu/urcu-memb.h>
 
 _Static_assert(sizeof(struct rcu_head_ptsim) == sizeof(struct rcu_head),
 	       "rcu_head_ptsim must mirror liburcu's rcu_head");
-
-void ptsim_rcu_read_lock(void)
-{
-	urcu_memb_read_lock();
-}
-
-void ptsim_rcu_read_unlock(void)
-{
-	urcu_memb_read_unlock();
-}
 
 void ptsim_call_rcu(struct rcu_head_ptsim *head, void (*func)(struct rcu_head_ptsim *))
 {

@@ -15,8 +15,21 @@ struct rcu_head_ptsim {
 	void (*func)(struct rcu_head_ptsim *);
 };
 
-void ptsim_rcu_read_lock(void);
-void ptsim_rcu_read_unlock(void);
+#ifndef _LGPL_SOURCE
+#define _LGPL_SOURCE /* liburcu's read side inlined: it is on every fault */
+#endif
+#include <urcu/urcu-memb.h>
+
+static inline void ptsim_rcu_read_lock(void)
+{
+	urcu_memb_read_lock();
+}
+
+static inline void ptsim_rcu_read_unlock(void)
+{
+	urcu_memb_read_unlock();
+}
+
 /* call_rcu(): func runs after every reader that could see the object is done. */
 void ptsim_call_rcu(struct rcu_head_ptsim *head, void (*func)(struct rcu_head_ptsim *));
 /* rcu_barrier(): every callback queued so far has run. */
