@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Allocation failure: every public call that allocates returns -ENOMEM at
+ * each possible failure point and leaves an mm that passes the full check
+ * and still works (lib/memalloc.c's failure injection).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+
+#include "memalloc.h"
+
+#define BASE 0x500000000000ULL
+#define MiB (1ULL << 20)
+
+static void assert_consistent(struct ptsim_mm *mm)
+{
+	char msg[256];
+
+	if (ptsim_mm_check(mm, msg, sizeof(msg)) != 0)
+		fail_msg("ptsim_mm_check: %s", msg);
+}
+
+/* Runs op with the nth allocation failing, for n = 1.. until it succeeds. */
+static unsigned each_failure_point(struct ptsim_mm *mm, int (*op)(struct ptsim_mm *))
+{
+	int ret = -ENOMEM;
+	unsigned failures = 0;
+
+	for (unsigned n = 1; ret == -ENOMEM && n < 64; n++) {
+		ptsim_memalloc_fail_nth(n);
+		ret = op(mm);
+		ptsim_memalloc_fail_nth(0);
+		assert_true(ret == 0 || ret == -ENOMEM);
+		failures += ret == -ENOMEM;
+		assert_consistent(mm);
+	}
+	assert_int_equal(ret, 0);
+	return failures;
+}
+
+static int op_mmap(struct ptsim_mm *mm)
+{
+	return ptsim_mmap(mm, BASE + 64 * MiB, 4 * MiB, PTSIM_PROT_READ | PTSIM_PROT_WRITE,
+			  PTSIM_MAP_FIXED, NULL);
+}
+
+static int op_touch(struct ptsim_mm *mm)
+{
+	/* A fresh 1 GiB slot: PUD, PMD and PTE tables and frames are all new. */
+	return ptsim_touch(mm, BASE + (1ULL << 30) * 3, 8 * MiB, PTSIM_ACCESS_WRITE);
+}
+
+static int op_munmap_middle(struct ptsim_mm *mm)
+{
+	return ptsim_munmap(mm, BASE + 65 * MiB, MiB);
+}
+
+static int op_mprotect_middle(struct ptsim_mm *mm)
+{
+	return ptsim_mprotect(mm, BASE + 66 * MiB + 4096, 4096, PTSIM_PROT_READ);
+}
+
+static int op_fork(struct ptsim_mm *mm)
+{
+	struct ptsim_mm *child;
+	int ret = ptsim_fork(mm, &child);
+
+	if (ret == 0) {
+		ptsim_memalloc_fail_nth(0); /* the check itself must not be failed */
+		assert_consistent(child);
+		ptsim_mm_destroy(child);
+	}
+	return ret;
+}
+
+static void test_every_failure_point(void **state)
+{
+	struct ptsim_mm *mm;
+
+	(void)state;
+	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_RCU, &mm), 0);
+	assert_int_equal(ptsim_mmap(mm, BASE + (1ULL << 30) * 3, 16 * MiB,
+				    PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED, NULL),
+			 0);
+	each_failure_point(mm, op_mmap); /* may find its memory already reserved */
+	/* New PUD, PMD and PTE tables and a frame chunk: several failure points. */
+	assert_true(each_failure_point(mm, op_touch) >= 3);
+	each_failure_point(mm, op_munmap_middle);
+	each_failure_point(mm, op_mprotect_middle);
+	/* The child's mm, its PGD, its VMAs and its tables can each fail. */
+	assert_true(each_failure_point(mm, op_fork) >= 4);
+	ptsim_mm_destroy(mm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_failure_point),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
