@@ -92,6 +92,8 @@ uint32_t frame_alloc(void)
 	uint32_t idx;
 	struct frame *f;
 
+	if (ptsim_inject_alloc_failure())
+		return UINT32_MAX;
 	if (unlikely(!t->nr_cached_frames)) {
 		frame_cache_refill(t);
 		if (!t->nr_cached_frames)

@@ -24,7 +24,7 @@ static void arena_init(void)
 	}
 }
 
-static inline bool inject_failure(void)
+bool ptsim_inject_alloc_failure(void)
 {
 	unsigned n = READ_ONCE(fail_countdown);
 
@@ -41,7 +41,7 @@ void ptsim_memalloc_fail_nth(unsigned n)
 void *ptsim_alloc(size_t size)
 {
 	pthread_once(&arena_once, arena_init);
-	if (inject_failure())
+	if (ptsim_inject_alloc_failure())
 		return NULL;
 	return mallocx(size ? size : 1, arena_flags | MALLOCX_ZERO);
 }
@@ -49,7 +49,7 @@ void *ptsim_alloc(size_t size)
 void *ptsim_alloc_aligned(size_t size, size_t align)
 {
 	pthread_once(&arena_once, arena_init);
-	if (inject_failure())
+	if (ptsim_inject_alloc_failure())
 		return NULL;
 	return mallocx(size, arena_flags | MALLOCX_ALIGN(align));
 }
@@ -57,7 +57,7 @@ void *ptsim_alloc_aligned(size_t size, size_t align)
 void *ptsim_realloc(void *p, size_t size)
 {
 	pthread_once(&arena_once, arena_init);
-	if (inject_failure())
+	if (ptsim_inject_alloc_failure())
 		return NULL;
 	if (!p)
 		return mallocx(size, arena_flags | MALLOCX_ZERO);

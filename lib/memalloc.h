@@ -15,6 +15,9 @@ void *ptsim_realloc(void *p, size_t size);
 void ptsim_free(void *p);
 /* Failure injection for tests: the next `n`th allocation fails (0: off). */
 void ptsim_memalloc_fail_nth(unsigned n);
+/* True when an injected failure is due: for allocators that carve from
+ * memory already held (table slabs, the frame pool). */
+bool ptsim_inject_alloc_failure(void);
 int ptsim_memalloc_stats(uint64_t *allocated, uint64_t *resident);
 
 #endif

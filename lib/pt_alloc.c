@@ -81,6 +81,8 @@ struct ptdesc *pt_alloc(struct ptsim_mm *mm, int level)
 	struct pt_slab *s;
 	struct ptdesc *d;
 
+	if (ptsim_inject_alloc_failure())
+		return NULL;
 	spin_lock(&pt_pool.lock, &pt_pool.lock_stats);
 	s = pt_pool.partial;
 	if (!s) {

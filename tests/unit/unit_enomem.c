@@ -29,7 +29,7 @@ static unsigned each_failure_point(struct ptsim_mm *mm, int (*op)(struct ptsim_m
 	int ret = -ENOMEM;
 	unsigned failures = 0;
 
-	for (unsigned n = 1; ret == -ENOMEM && n < 64; n++) {
+	for (unsigned n = 1; ret == -ENOMEM && n < 256; n++) {
 		ptsim_memalloc_fail_nth(n);
 		ret = op(mm);
 		ptsim_memalloc_fail_nth(0);
@@ -50,7 +50,7 @@ static int op_mmap(struct ptsim_mm *mm)
 static int op_touch(struct ptsim_mm *mm)
 {
 	/* A fresh 1 GiB slot: PUD, PMD and PTE tables and frames are all new. */
-	return ptsim_touch(mm, BASE + (1ULL << 30) * 3, 8 * MiB, PTSIM_ACCESS_WRITE);
+	return ptsim_touch(mm, BASE + (1ULL << 30) * 3, 64 * 1024, PTSIM_ACCESS_WRITE);
 }
 
 static int op_munmap_middle(struct ptsim_mm *mm)
