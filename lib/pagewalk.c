@@ -65,10 +65,9 @@ int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
 	uint64_t pos = start;
 	int ret = 0, hole = 0;
 
-	if (!mm || !ops || start > end || end > TASK_SIZE || ((start | end) & ~PAGE_MASK))
+	/* walk_page_range(): an empty or inverted range is -EINVAL there too. */
+	if (!mm || !ops || start >= end || end > TASK_SIZE || ((start | end) & ~PAGE_MASK))
 		return -EINVAL;
-	if (start == end)
-		return 0;
 	ret = mm_enter(mm);
 	if (ret)
 		return ret;

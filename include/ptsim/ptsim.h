@@ -212,7 +212,10 @@ int ptsim_mm_check(struct ptsim_mm *mm, char *msg, size_t msglen);
  *    or with no VMA (level -1).
  *  - pmd_entry: once per present PMD entry, before its PTEs.
  * Returns -ENOMEM if [start, end) is not entirely covered by VMAs (after
- * walking the covered parts), as walk_page_range() does.
+ * walking the covered parts), and -EINVAL for start >= end or an unaligned
+ * or non-user range, as walk_page_range() does. Callbacks run with the mmap
+ * lock (and, for pte_entry, a PTL) held: they must not call libptsim on the
+ * same mm.
  */
 struct ptsim_walk_ops {
 	int (*pmd_entry)(uint64_t pmd, uint64_t addr, uint64_t next, void *priv);
