@@ -6,16 +6,36 @@
 #include "pgalloc.h"
 #include "strategy.h"
 
+/*
+ * find_mergeable_anon_vma(): an adjacent VMA that differs at most in its
+ * access flags lends its anon_vma, so the two can merge again later.
+ */
+static uint64_t find_mergeable_anon_vma(struct ptsim_mm *mm, struct vm_area *vma)
+{
+	const struct vma_tree *t = &mm->vmas;
+	uint32_t i = (uint32_t)(vma - t->v);
+
+	if (i + 1 < t->nr && t->v[i + 1].start == vma->end && READ_ONCE(t->v[i + 1].anon_vma))
+		return READ_ONCE(t->v[i + 1].anon_vma);
+	if (i > 0 && t->v[i - 1].end == vma->start && READ_ONCE(t->v[i - 1].anon_vma))
+		return READ_ONCE(t->v[i - 1].anon_vma);
+	return 0;
+}
+
+/* anon_vma_prepare() */
 void anon_vma_prepare(struct ptsim_mm *mm, struct vm_area *vma)
 {
 	struct ptsim_lock_stats *st = &mm_ts(mm)->page_table_lock;
+	uint64_t av;
 
 	if (READ_ONCE(vma->anon_vma))
 		return;
 	/* Faulting threads hold the mmap lock only for read: serialise here. */
 	spin_lock(&mm->page_table_lock, st);
-	if (!vma->anon_vma)
-		WRITE_ONCE(vma->anon_vma, ++mm->next_anon_vma);
+	if (!vma->anon_vma) {
+		av = find_mergeable_anon_vma(mm, vma);
+		WRITE_ONCE(vma->anon_vma, av ? av : ++mm->next_anon_vma);
+	}
 	spin_unlock(&mm->page_table_lock);
 }
 

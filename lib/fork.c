@@ -9,6 +9,28 @@ struct copy_walk {
 	struct ptsim_mm *dst, *src;
 };
 
+/*
+ * copy_present_pte(): share the frame, or — when it may be DMA-pinned and
+ * only we map it (folio_try_dup_anon_rmap_pte() fails) — give the child a
+ * copy at once (copy_present_page()), leaving the parent's entry writable.
+ * *e becomes the child's entry's source; returns -ENOMEM if a copy fails.
+ */
+static int copy_present_pte(pte_t *e, uint32_t frame)
+{
+	uint64_t count = frame_count(frame);
+	uint32_t copy;
+
+	if (!FRAME_PINS(count) || FRAME_REFS(count) - FRAME_PINS(count) != 1) {
+		frame_get(frame);
+		return 0;
+	}
+	copy = frame_alloc();
+	if (copy == UINT32_MAX)
+		return -ENOMEM;
+	*e = (*e & ~_PAGE_PFN_MASK) | (frame_pfn(copy) << PAGE_SHIFT) | _PAGE_DIRTY;
+	return 0;
+}
+
 /* copy_pte_range(): both PTLs held; frames shared, both sides write-protected. */
 static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp, uint64_t addr,
 			  uint64_t end)
@@ -17,6 +39,7 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 	struct ptdesc *sd, *dd;
 	pte_t *src, *dst;
 	unsigned n = 0, nzero = 0;
+	int ret = 0;
 
 	if (pte_none(pt_entry_read(dst_pmdp)) && __pt_alloc(w->dst, dst_pmdp, PT_LEVEL_PTE))
 		return -ENOMEM;
@@ -33,13 +56,12 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 
 				if (is_zero_pfn(pfn)) {
 					nzero++;
-				} else {
-					frame_get(pfn_frame(pfn));
+				} else if ((ret = copy_present_pte(&e, pfn_frame(pfn)))) {
+					break; /* what was copied is accounted below */
+				} else if (pfn == pte_pfn(e) && (e & _PAGE_RW)) {
 					/* ptep_set_wrprotect(): private memory is COW now. */
-					if (e & _PAGE_RW) {
-						e &= ~_PAGE_RW;
-						set_pte(src, e);
-					}
+					e &= ~_PAGE_RW;
+					set_pte(src, e);
 				}
 			}
 			set_pte(dst, e & ~_PAGE_ACCESSED); /* pte_mkold() */
@@ -54,7 +76,7 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 			w->dst->ops->ptes_set(dd, n, nzero);
 	}
 	pte_unmap_unlock(dd);
-	return 0;
+	return ret;
 }
 
 /* copy_pud_range() / copy_pmd_range(): a child table is allocated at every
