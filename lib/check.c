@@ -148,7 +148,8 @@ static int cmp_u32(const void *a, const void *b)
  * (fork) may map it too. */
 static void check_frames(struct check *c)
 {
-	qsort(c->pfns, c->nr_pfns, sizeof(*c->pfns), cmp_u32);
+	if (c->nr_pfns) /* pfns is NULL when nothing is mapped */
+		qsort(c->pfns, c->nr_pfns, sizeof(*c->pfns), cmp_u32);
 	for (size_t i = 0; i < c->nr_pfns && !c->failed;) {
 		size_t j = i;
 		uint32_t idx = c->pfns[i], ref, pins, maps;
