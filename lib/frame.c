@@ -59,7 +59,7 @@ static void frame_cache_refill(struct ptsim_thread *t)
 
 		if (pool.free_head != FREE_END) {
 			idx = pool.free_head;
-			pool.free_head = (uint32_t)(frame_of(idx)->count >> 32);
+			pool.free_head = (uint32_t)(READ_ONCE(frame_of(idx)->count) >> 32);
 			pool.nr_free--;
 		} else {
 			if (!grow_locked())
@@ -79,7 +79,8 @@ static void frame_cache_flush(struct ptsim_thread *t, unsigned n)
 	while (n-- && t->nr_cached_frames) {
 		uint32_t idx = t->cached_frames[--t->nr_cached_frames];
 
-		frame_of(idx)->count = (uint64_t)pool.free_head << 32;
+		/* GUP-fast may still try (and fail) to pin it: keep the word atomic. */
+		WRITE_ONCE(frame_of(idx)->count, (uint64_t)pool.free_head << 32);
 		pool.free_head = idx;
 		pool.nr_free++;
 	}

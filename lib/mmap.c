@@ -135,6 +135,8 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 	v.start = addr;
 	v.end = addr + len;
 	v.prot = prot;
+	/* accountable_mapping(): private writable memory is charged. */
+	v.flags = (prot & PTSIM_PROT_WRITE) ? VMA_ACCOUNT : 0;
 	i = vma_find_index(t, addr);
 	vma_insert(t, i, &v);
 	vma_merge_around(t, i);

@@ -5,7 +5,8 @@
 #include "pgalloc.h"
 #include "strategy.h"
 
-#define PROT_KNOWN (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC)
+#define PROT_SEM 0x8 /* accepted and ignored by x86's arch_validate_prot() */
+#define PROT_KNOWN (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC | PROT_SEM)
 
 /* The new value of a present entry under `prot` (change_pte_range()). */
 static pte_t change_pte(pte_t e, int prot)
@@ -63,6 +64,19 @@ static void change_protection(struct ptsim_mm *mm, uint64_t start, uint64_t end,
 	change_level(mm, mm->pgd, PT_LEVEL_PGD, start, end, prot);
 }
 
+/* mprotect_fixup()'s accounting: gaining write charges the VMA; losing it
+ * uncharges one that never faulted (no anon_vma). VM_ACCOUNT takes part in
+ * merging, so this decides which VMAs may join again. */
+static void mprotect_account(struct vm_area *v, int prot)
+{
+	if (prot & PTSIM_PROT_WRITE) {
+		if (!(v->flags & VMA_ACCOUNT) && !(v->prot & PTSIM_PROT_WRITE))
+			v->flags |= VMA_ACCOUNT;
+	} else if ((v->flags & VMA_ACCOUNT) && !v->anon_vma) {
+		v->flags &= ~VMA_ACCOUNT;
+	}
+}
+
 int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 {
 	struct vma_tree *t;
@@ -72,6 +86,7 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 
 	if (!mm || (start & ~PAGE_MASK) || (prot & ~PROT_KNOWN))
 		return -EINVAL;
+	prot &= ~PROT_SEM;
 	if (len == 0)
 		return 0;
 	len = PAGE_ALIGN(len);
@@ -106,15 +121,20 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 	for (uint32_t k = i; k <= last; k++) {
 		if (t->v[k].prot == prot)
 			continue;
+		mprotect_account(&t->v[k], prot);
 		t->v[k].prot = prot;
 		change_protection(mm, t->v[k].start, t->v[k].end, prot);
 	}
-	/* vma_modify_flags() merges with the neighbours; walk down so indices hold. */
+	/* vma_modify_flags() merges with the neighbours, the left one first. */
 	{
-		uint32_t lo = i ? i - 1 : 0, hi = last + 1 < t->nr ? last + 1 : last;
+		uint32_t k = i ? i - 1 : 0, hi = last + 1 < t->nr ? last + 1 : last;
 
-		for (uint32_t k = hi; k > lo; k--)
-			vma_try_join(t, k - 1);
+		while (k < hi) {
+			if (vma_try_join(t, k))
+				hi--;
+			else
+				k++;
+		}
 	}
 out:
 	mmap_write_unlock(mm);

@@ -144,12 +144,13 @@ bool vma_try_join(struct vma_tree *t, uint32_t i)
 
 uint32_t vma_merge_around(struct vma_tree *t, uint32_t i)
 {
-	if (i + 1 < t->nr && vma_compatible(&t->v[i], &t->v[i + 1]))
-		vma_join(t, i);
+	/* Left first: a new VMA between two with different anon_vmas joins prev. */
 	if (i > 0 && vma_compatible(&t->v[i - 1], &t->v[i])) {
 		vma_join(t, i - 1);
 		i--;
 	}
+	if (i + 1 < t->nr && vma_compatible(&t->v[i], &t->v[i + 1]))
+		vma_join(t, i);
 	return i;
 }
 

@@ -10,10 +10,14 @@
 
 #include "internal.h"
 
+/* VM_ACCOUNT: the mapping is charged as committed memory. Only flags that
+ * decide merging are modelled; VMAs differing in them never merge. */
+#define VMA_ACCOUNT 0x1u
+
 struct vm_area {
 	uint64_t start, end;
 	int prot; /* PTSIM_PROT_* */
-	uint32_t flags;
+	uint32_t flags; /* VMA_* */
 	uint64_t anon_vma; /* 0 until the first write fault (anon_vma_prepare) */
 };
 
@@ -44,7 +48,8 @@ void vma_insert(struct vma_tree *t, uint32_t i, const struct vm_area *v);
 void vma_remove(struct vma_tree *t, uint32_t i, uint32_t n);
 /* Joins VMA i with VMA i+1 when they are compatible neighbours. */
 bool vma_try_join(struct vma_tree *t, uint32_t i);
-/* vma_merge(): merge VMA i with its neighbours where compatible; returns i's new index. */
+/* vma_merge_new_range(): merge VMA i with the previous VMA first, then the
+ * next one if all three are compatible; returns i's new index. */
 uint32_t vma_merge_around(struct vma_tree *t, uint32_t i);
 /*
  * get_unmapped_area() top-down below mmap_base, as x86-64 does for a

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Install test: installs a built tree into a temporary prefix and uses it the
+# way a program outside the tree would:
+#   1. the installed files (header, libptsim.so with its SONAME, libptsim.a,
+#      ptsim.pc, the CMake package, ptsim-replay, run on a shipped trace);
+#   2. the header alone, as C11 (-pedantic) and as C++;
+#   3. examples/ptsim_hello.c compiled with `pkg-config --cflags --libs ptsim`,
+#      and with examples/Makefile, run against the installed libptsim.so;
+#   4. the same linked statically with `pkg-config --static`;
+#   5. a CMake project using find_package(ptsim): ptsim::ptsim and
+#      ptsim::ptsim_static.
+#
+# Usage: tests/install/run.sh [BUILD_DIR]   (default: build, built already)
+# Set PTSIM_INSTALL_TEST_KEEP=1 to keep the temporary directory.
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=$(cd "${1:-$src/build}" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ptsim-install.XXXXXX")
+if [ "${PTSIM_INSTALL_TEST_KEEP:-0}" = 1 ]; then
+	echo "keeping $tmp"
+else
+	trap 'rm -rf "$tmp"' EXIT
+fi
+prefix=$tmp/prefix
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+cflags=(-std=gnu11 -O2 -Wall -Wextra -Werror)
+
+step() { printf '\n--- install test: %s\n' "$*"; }
+fail() {
+	echo "install test FAILED: $*" >&2
+	exit 1
+}
+# check_hello LOG: ptsim_hello ran both strategies to the end.
+check_hello() {
+	for s in none rcu; do
+		grep -q "^strategy $s\$" "$1" || fail "ptsim_hello did not run strategy $s"
+	done
+	[ "$(grep -c 'ptsim_mm_check: consistent' "$1")" = 2 ] || fail "ptsim_hello: mm check output missing"
+}
+# run_hello NAME EXE [ENV...]: runs the program and checks its output, shown
+# the first time (and on failure).
+shown=0
+run_hello() {
+	local name=$1 exe=$2 rc=0
+	shift 2
+	env "$@" "$exe" >"$tmp/$name.log" 2>&1 || rc=$?
+	if [ $shown = 0 ] || [ $rc != 0 ]; then
+		cat "$tmp/$name.log"
+		shown=1
+	fi
+	[ $rc = 0 ] || fail "$name exited with status $rc"
+	check_hello "$tmp/$name.log"
+	echo "$name: ran none and rcu, ok"
+}
+# links_shared EXE [ENV...]: whether EXE loads the installed libptsim.so.0.
+links_shared() {
+	local exe=$1
+	shift
+	env "$@" ldd "$exe" | grep -q "$libdir/libptsim.so.0"
+}
+
+step "cmake --install $build --prefix $prefix"
+cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" || {
+	cat "$tmp/install.log"
+	fail "cmake --install"
+}
+sed "s|$prefix|<prefix>|" "$tmp/install.log"
+
+# GNUInstallDirs picks lib or lib/<multiarch> depending on the configured prefix.
+pc=$(find "$prefix" -path '*/pkgconfig/ptsim.pc' | head -n 1)
+[ -n "$pc" ] || fail "ptsim.pc not installed"
+libdir=$(dirname "$(dirname "$pc")")
+echo "libdir: ${libdir#"$prefix"/}"
+
+step "installed files"
+[ -f "$prefix/include/ptsim/ptsim.h" ] || fail "include/ptsim/ptsim.h not installed"
+for f in libptsim.so libptsim.so.0 libptsim.a pkgconfig/ptsim.pc cmake/ptsim/ptsimConfig.cmake \
+	cmake/ptsim/ptsimConfigVersion.cmake cmake/ptsim/ptsimTargets.cmake; do
+	[ -e "$libdir/$f" ] || fail "${libdir#"$prefix"/}/$f not installed"
+done
+soname=$(readelf -d "$libdir/libptsim.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ "$soname" = libptsim.so.0 ] || fail "SONAME is '$soname', expected libptsim.so.0"
+echo "SONAME: $soname"
+if [ -e "$build/tools/ptsim-replay" ]; then
+	[ -x "$prefix/bin/ptsim-replay" ] || fail "bin/ptsim-replay not installed"
+	if ldd "$prefix/bin/ptsim-replay" | grep -q 'not found'; then
+		ldd "$prefix/bin/ptsim-replay"
+		fail "installed ptsim-replay does not find its libraries"
+	fi
+	echo "bin/ptsim-replay: installed, libraries resolve"
+	trace=$src/tests/traces/full_dontneed
+	if [ -f "$trace.trace" ]; then
+		"$prefix/bin/ptsim-replay" --strategy rcu <"$trace.trace" >"$tmp/replay.out" ||
+			fail "installed ptsim-replay --strategy rcu failed"
+		sed 's/ rss_kb=[0-9]*//' "$tmp/replay.out" | diff -u "$trace.expected" - ||
+			fail "installed ptsim-replay: rcu differs from the kernel on full_dontneed"
+		echo "bin/ptsim-replay --strategy rcu < full_dontneed.trace: matches the kernel's figures"
+	fi
+else
+	echo "NOTE: this build has no tools/ptsim-replay; not checked"
+fi
+
+step "the public header on its own (C11 -pedantic, C++)"
+printf '#include <ptsim/ptsim.h>\nint main(void) { return ptsim_strategy_name(PTSIM_STRATEGY_NONE) == 0; }\n' \
+	>"$tmp/header.c"
+"$CC" -std=c11 -pedantic -Wall -Wextra -Werror -I"$prefix/include" -c "$tmp/header.c" -o "$tmp/header.o"
+if command -v "$CXX" >/dev/null; then
+	"$CXX" -x c++ -Wall -Wextra -Werror -I"$prefix/include" -c "$tmp/header.c" -o "$tmp/header_cxx.o"
+fi
+echo "ok"
+
+export PKG_CONFIG_PATH="$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+step "pkg-config: $(pkg-config --modversion ptsim); cflags: $(pkg-config --cflags ptsim | sed "s|$prefix|<prefix>|g"); libs: $(pkg-config --libs ptsim | sed "s|$prefix|<prefix>|g")"
+# shellcheck disable=SC2046 # word splitting of pkg-config output is intended
+"$CC" "${cflags[@]}" -o "$tmp/hello" "$src/examples/ptsim_hello.c" $(pkg-config --cflags --libs ptsim)
+links_shared "$tmp/hello" LD_LIBRARY_PATH="$libdir" || fail "hello does not load the installed libptsim.so.0"
+run_hello hello "$tmp/hello" LD_LIBRARY_PATH="$libdir"
+
+step "examples/Makefile, out of tree"
+mkdir "$tmp/make"
+cp "$src/examples/Makefile" "$src/examples/ptsim_hello.c" "$tmp/make/"
+make -s -C "$tmp/make" CC="$CC"
+run_hello make "$tmp/make/ptsim_hello" LD_LIBRARY_PATH="$libdir"
+
+step "pkg-config --static: $(pkg-config --static --libs ptsim | sed "s|$prefix|<prefix>|g")"
+# Take libptsim.a for -lptsim; the rest of the line is what ptsim.pc declares.
+static_libs=$(pkg-config --static --libs ptsim | sed 's/-lptsim\b/-l:libptsim.a/')
+# shellcheck disable=SC2046,SC2086
+"$CC" "${cflags[@]}" -o "$tmp/hello_static" "$src/examples/ptsim_hello.c" \
+	$(pkg-config --cflags ptsim) $static_libs
+! ldd "$tmp/hello_static" | grep -q libptsim || fail "hello_static loads libptsim.so"
+run_hello hello_static "$tmp/hello_static"
+
+for kind in shared static; do
+	step "CMake find_package(ptsim), $kind library"
+	on=OFF
+	[ $kind = static ] && on=ON
+	cmake -S "$src/examples" -B "$tmp/cmake-$kind" -DCMAKE_PREFIX_PATH="$prefix" \
+		-DPTSIM_EXAMPLES_STATIC=$on -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$tmp/cmake-$kind.log" || {
+		cat "$tmp/cmake-$kind.log"
+		fail "configuring the find_package project"
+	}
+	found=$(sed -n 's/^ptsim_DIR:PATH=//p' "$tmp/cmake-$kind/CMakeCache.txt")
+	case "$found" in
+	"$prefix"/*) echo "ptsim_DIR=<prefix>/${found#"$prefix"/}" ;;
+	*) fail "find_package(ptsim) found '$found', not the test prefix" ;;
+	esac
+	cmake --build "$tmp/cmake-$kind" >"$tmp/cmake-$kind-build.log" || {
+		cat "$tmp/cmake-$kind-build.log"
+		fail "building the find_package project"
+	}
+	# No LD_LIBRARY_PATH: CMake's build RPATH points at the imported library.
+	if [ $kind = shared ]; then
+		links_shared "$tmp/cmake-$kind/ptsim_hello" || fail "not linked to the installed libptsim.so.0"
+	else
+		! ldd "$tmp/cmake-$kind/ptsim_hello" | grep -q libptsim || fail "static build loads libptsim.so"
+	fi
+	run_hello "cmake-$kind" "$tmp/cmake-$kind/ptsim_hello"
+done
+
+printf '\ninstall test: all passed\n'

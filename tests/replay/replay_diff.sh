@@ -1,0 +1,42 @@
+#!/bin/sh
+# Runs ptsim-replay on a trace and diffs its output against an expected file.
+#
+#   replay_diff.sh [--host] REPLAY TRACE EXPECTED [REPLAY-ARGS...]
+#
+# Prints a unified diff and fails on any difference. With --host the trace
+# runs on this machine's kernel: the .expected files were taken on Linux
+# 6.18 with CONFIG_PT_RECLAIM=y, so a kernel without it (or without VmPTE)
+# cannot reproduce them and the test is skipped (exit 77).
+set -u
+
+host=
+if [ "${1:-}" = --host ]; then
+	host=1
+	shift
+fi
+if [ $# -lt 3 ]; then
+	echo "usage: $0 [--host] REPLAY TRACE EXPECTED [REPLAY-ARGS...]" >&2
+	exit 2
+fi
+replay=$1 trace=$2 expected=$3
+shift 3
+
+here=$(dirname "$0")
+if [ -n "$host" ]; then
+	"$here/host_supported.sh" || exit 77
+	set -- --host "$@"
+fi
+
+out=${TMPDIR:-/tmp}/ptsim-replay.$$.out
+trap 'rm -f "$out"' EXIT
+"$replay" "$@" "$trace" >"$out"
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "FAIL: '$replay $* $trace' exited with status $rc" >&2
+	exit 1
+fi
+if ! diff -u "$expected" "$out"; then
+	echo "FAIL: output of '$replay $* $trace' differs from $expected" >&2
+	exit 1
+fi
+exit 0

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptsim-replay internals: the parsed trace and the two backends that run it
+ * (the simulator, and this machine's kernel). The trace grammar is the
+ * traces README (see tests/traces/README.md); only the public libptsim API
+ * is used here.
+ */
+#ifndef PTSIM_TOOLS_REPLAY_H
+#define PTSIM_TOOLS_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <ptsim/ptsim.h>
+
+/*
+ * Every OFF is relative to this 512 GiB-aligned slot, so the PUD, PMD and
+ * PTE tables a trace creates are its own and nothing else in the process
+ * shares them.
+ */
+#define REPLAY_BASE      0x500000000000ULL
+#define REPLAY_SLOT_SIZE (1ULL << 39)
+
+enum replay_kind {
+	REPLAY_MMAP,
+	REPLAY_MUNMAP,
+	REPLAY_TOUCH,
+	REPLAY_MADVISE,
+	REPLAY_MPROTECT,
+	REPLAY_CHECK,
+	REPLAY_FORK_CHECK,
+};
+
+/* One operation of a trace. */
+struct replay_op {
+	enum replay_kind kind;
+	unsigned long line; /* 1-based line number in the trace, for messages */
+	uint64_t addr;      /* REPLAY_BASE + OFF */
+	uint64_t len;
+	int arg;     /* PTSIM_ACCESS_*, PTSIM_MADV_* or PTSIM_PROT_*, by kind */
+	char *label; /* REPLAY_CHECK only */
+};
+
+struct replay_trace {
+	const char *name; /* file name as given, "<stdin>" for standard input */
+	struct replay_op *ops;
+	size_t nr_ops;
+};
+
+/*
+ * Reads and validates a whole trace before anything runs, so that a syntax
+ * error never leaves a half-replayed address space behind and no allocation
+ * happens once the host backend has taken its baseline. Returns 0, or -1
+ * after printing "NAME:LINE: ..." on stderr.
+ */
+int replay_parse(FILE *in, const char *name, struct replay_trace *trace);
+void replay_trace_free(struct replay_trace *trace);
+const char *replay_kind_name(enum replay_kind kind);
+
+/* Absolute figures in kB, as /proc/PID/status prints them. */
+struct replay_usage {
+	int64_t vmpte_kb;
+	int64_t rss_kb;
+};
+
+#define REPLAY_DETAIL_LEN 256
+
+/*
+ * A backend runs the operations. Each hook returns 0 or a negative errno;
+ * it may explain a failure further in env->detail (empty otherwise).
+ */
+struct replay_env;
+struct replay_backend {
+	const char *name;
+	int (*mmap)(struct replay_env *env, uint64_t addr, uint64_t len);
+	int (*munmap)(struct replay_env *env, uint64_t addr, uint64_t len);
+	int (*touch)(struct replay_env *env, uint64_t addr, uint64_t len, int access);
+	int (*madvise)(struct replay_env *env, uint64_t addr, uint64_t len, int advice);
+	int (*mprotect)(struct replay_env *env, uint64_t addr, uint64_t len, int prot);
+	int (*usage)(struct replay_env *env, struct replay_usage *usage);
+	/*
+	 * Forks (or copies the mm) and gives the child's VmPTE in kB, on the
+	 * same footing as usage(): the caller subtracts its trace-start figure.
+	 */
+	int (*fork_vmpte)(struct replay_env *env, int64_t *child_vmpte_kb);
+	void (*destroy)(struct replay_env *env);
+};
+
+struct replay_env {
+	const struct replay_backend *backend;
+	void *priv;
+	char detail[REPLAY_DETAIL_LEN];
+};
+
+/* Sets up env for a simulated mm of the strategy; -1 after a message on stderr. */
+int replay_sim_init(struct replay_env *env, enum ptsim_strategy strategy);
+/* Sets up env to run on this process for real; -1 after a message on stderr. */
+int replay_host_init(struct replay_env *env);
+
+#endif /* PTSIM_TOOLS_REPLAY_H */
