@@ -10,7 +10,8 @@
 struct pt_slab {
 	struct pt_slab *next, *prev; /* list of slabs with free tables */
 	uint32_t nr_free;
-	uint32_t free_head; /* page index of the first free table, 0 = none */
+	uint32_t free_head; /* page index of the first freed table, 0 = none */
+	uint32_t bump; /* first never-used page: its descriptor page is untouched yet */
 	uint32_t on_list;
 };
 _Static_assert(sizeof(struct pt_slab) <= sizeof(struct ptdesc), "header fits slot 0");
@@ -59,18 +60,14 @@ static void slab_list_del(struct pt_slab *s)
 static struct pt_slab *slab_new(void)
 {
 	struct pt_slab *s = ptsim_alloc_aligned(PT_SLAB_SIZE, PT_SLAB_SIZE);
-	struct ptdesc *d;
 
 	if (!s)
 		return NULL;
-	/* Only the descriptor pages are written now; tables are zeroed on allocation. */
-	memset(s, 0, PT_SLAB_DESC_PAGES * PAGE_SIZE);
-	d = (struct ptdesc *)s;
-	for (uint32_t i = PT_SLAB_DESC_PAGES; i < PT_SLAB_PAGES; i++) {
-		d[i].state = PTD_FREE;
-		d[i].pt_ref = (i + 1 < PT_SLAB_PAGES) ? i + 1 : 0;
-	}
-	s->free_head = PT_SLAB_DESC_PAGES;
+	/* Only the header is written now: descriptors are set up as their
+	 * tables are first handed out, so a slab's descriptor pages become
+	 * resident one by one and a small mm pays for what it uses. */
+	memset(s, 0, sizeof(*s));
+	s->bump = PT_SLAB_DESC_PAGES;
 	s->nr_free = SLAB_TABLES;
 	pt_pool.nr_slabs++;
 	return s;
@@ -95,8 +92,12 @@ struct ptdesc *pt_alloc(struct ptsim_mm *mm, int level)
 	} else if (s->nr_free == SLAB_TABLES) {
 		pt_pool.nr_empty--;
 	}
-	d = (struct ptdesc *)s + s->free_head;
-	s->free_head = (uint32_t)d->pt_ref;
+	if (s->free_head) {
+		d = (struct ptdesc *)s + s->free_head;
+		s->free_head = (uint32_t)d->pt_ref;
+	} else {
+		d = (struct ptdesc *)s + s->bump++;
+	}
 	if (--s->nr_free == 0)
 		slab_list_del(s);
 	pt_pool.in_use++;
@@ -109,6 +110,9 @@ struct ptdesc *pt_alloc(struct ptsim_mm *mm, int level)
 	d->parent = NULL;
 	d->mm = mm;
 	d->ptl.v = 0;
+	d->pad = 0;
+	d->rcu.next = NULL;
+	d->rcu.func = NULL;
 	return d;
 }
 
