@@ -89,7 +89,8 @@ static void check_pte_table(struct check *c, pte_t *table, uint64_t base)
 			return;
 		}
 		if ((e & _PAGE_RW) && !(vma->prot & PTSIM_PROT_WRITE))
-			fail(c, "writable pte at %#llx in a read-only VMA", (unsigned long long)addr);
+			fail(c, "writable pte at %#llx in a read-only VMA",
+			     (unsigned long long)addr);
 		if (!(e & _PAGE_PRESENT) != (vma->prot == PTSIM_PROT_NONE))
 			fail(c, "pte %#llx at %#llx disagrees with VMA protection %d",
 			     (unsigned long long)e, (unsigned long long)addr, vma->prot);
@@ -160,7 +161,8 @@ static void check_frames(struct check *c)
 		maps = (uint32_t)(j - i);
 		ref = FRAME_REFS(count);
 		pins = FRAME_PINS(count);
-		if (ref < pins || ref - pins < maps || (!c->mm->shares_frames && ref - pins != maps))
+		if (ref < pins || ref - pins < maps ||
+		    (!c->mm->shares_frames && ref - pins != maps))
 			fail(c, "frame %#llx: refcount %u, pins %u, but %u mappings in this mm",
 			     (unsigned long long)frame_pfn(idx), ref, pins, maps);
 		i = j;
@@ -208,7 +210,7 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 
 int ptsim_mm_check(struct ptsim_mm *mm, char *msg, size_t msglen)
 {
-	struct check c = { .mm = mm, .msg = msg, .len = msglen };
+	struct check c = {.mm = mm, .msg = msg, .len = msglen};
 	struct ptsim_mm_stats st;
 	int ret;
 

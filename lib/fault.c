@@ -57,8 +57,8 @@ static pte_t mk_zero_pte(int prot)
 /* do_anonymous_page(): the entry is none; the PTL is held. Frames have no
  * contents, so allocating one under the PTL is harmless here (the kernel
  * allocates first and re-checks the entry after locking). */
-static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pte,
-			     struct ptdesc *d, bool write)
+static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pte, struct ptdesc *d,
+                             bool write)
 {
 	struct mm_thread_stats *ts = mm_ts(mm);
 
@@ -82,7 +82,7 @@ static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pt
 
 /* do_wp_page(): a write to a present entry without RW in a writable VMA. */
 static int do_wp_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pte, struct ptdesc *d,
-		      pte_t orig)
+                      pte_t orig)
 {
 	struct mm_thread_stats *ts = mm_ts(mm);
 	uint64_t pfn = pte_pfn(orig);
@@ -113,7 +113,7 @@ static int do_wp_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pte, stru
 
 /* handle_pte_fault() */
 static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmdp, uint64_t addr,
-			    bool write)
+                            bool write)
 {
 	struct ptdesc *d;
 	pte_t *pte, e;
@@ -179,7 +179,7 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 			break;
 		/* A locked update, as the MMU does, that loses to a concurrent clear. */
 	} while (!__atomic_compare_exchange_n(p, &e, e | set, true, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
+	                                      __ATOMIC_RELAXED));
 	hit = true;
 out:
 	ptsim_rcu_read_unlock();

@@ -33,7 +33,7 @@ static int copy_present_pte(pte_t *e, uint32_t frame)
 
 /* copy_pte_range(): both PTLs held; frames shared, both sides write-protected. */
 static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp, uint64_t addr,
-			  uint64_t end)
+                          uint64_t end)
 {
 	struct mm_thread_stats *ts = mm_ts(w->dst);
 	struct ptdesc *sd, *dd;
@@ -82,7 +82,7 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 /* copy_pud_range() / copy_pmd_range(): a child table is allocated at every
  * level where the parent's entry above it is present. */
 static int copy_level(struct copy_walk *w, pte_t *dst_entry, pte_t *src_entry, int level,
-		      uint64_t addr, uint64_t end)
+                      uint64_t addr, uint64_t end)
 {
 	pte_t *dst_table, *src_table = entry_table(pt_entry_read(src_entry));
 	int ret;
@@ -97,10 +97,10 @@ static int copy_level(struct copy_walk *w, pte_t *dst_entry, pte_t *src_entry, i
 		if (!pte_none(pt_entry_read(&src_table[idx]))) {
 			if (level == PT_LEVEL_PMD)
 				ret = copy_pte_range(w, &dst_table[idx], &src_table[idx], addr,
-						     next);
+				                     next);
 			else
 				ret = copy_level(w, &dst_table[idx], &src_table[idx], level + 1,
-						 addr, next);
+				                 addr, next);
 			if (ret)
 				return ret;
 		}
@@ -120,7 +120,7 @@ static int copy_page_range(struct copy_walk *w, const struct vm_area *vma)
 
 		if (!pte_none(pt_entry_read(&w->src->pgd[idx]))) {
 			int ret = copy_level(w, &w->dst->pgd[idx], &w->src->pgd[idx],
-					     PT_LEVEL_PGD + 1, addr, next);
+			                     PT_LEVEL_PGD + 1, addr, next);
 			if (ret)
 				return ret;
 		}

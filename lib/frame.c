@@ -18,10 +18,10 @@ static struct {
 	spinlock_t lock;
 	uint32_t free_head;
 	uint32_t nr_free; /* on the global list */
-	uint32_t hwm; /* next never-used index */
+	uint32_t hwm;     /* next never-used index */
 	uint32_t nr_chunks;
 	struct ptsim_lock_stats lock_stats; /* only touched under the lock */
-} pool = { .free_head = FREE_END, .hwm = ZERO_FRAME + 1 };
+} pool = {.free_head = FREE_END, .hwm = ZERO_FRAME + 1};
 
 /* The zero page: frame 0, never freed. */
 __attribute__((constructor)) static void zero_frame_init(void)
@@ -124,7 +124,7 @@ bool frame_try_pin(uint32_t idx)
 		if (FRAME_REFS(v) == 0)
 			return false;
 	} while (!__atomic_compare_exchange_n(&f->count, &v, v + FRAME_PIN, true, __ATOMIC_ACQUIRE,
-					      __ATOMIC_RELAXED));
+	                                      __ATOMIC_RELAXED));
 	return true;
 }
 
@@ -168,5 +168,5 @@ void frame_global_stats(uint64_t *in_use, uint64_t *meta_bytes)
 		used += FRAME_REFS(__atomic_load_n(&frame_of(i)->count, __ATOMIC_RELAXED)) != 0;
 	*in_use = used;
 	*meta_bytes = (uint64_t)__atomic_load_n(&pool.nr_chunks, __ATOMIC_RELAXED) *
-		      FRAME_CHUNK_FRAMES * sizeof(struct frame);
+	              FRAME_CHUNK_FRAMES * sizeof(struct frame);
 }

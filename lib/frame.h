@@ -10,11 +10,11 @@
 
 #include "internal.h"
 
-#define FRAME_PFN_BASE (1ULL << 36)
-#define FRAME_CHUNK_SHIFT 16
+#define FRAME_PFN_BASE     (1ULL << 36)
+#define FRAME_CHUNK_SHIFT  16
 #define FRAME_CHUNK_FRAMES (1u << FRAME_CHUNK_SHIFT)
-#define FRAME_MAX_CHUNKS (1u << 16) /* 2^32 frames: 16 TiB simulated */
-#define ZERO_FRAME 0u
+#define FRAME_MAX_CHUNKS   (1u << 16) /* 2^32 frames: 16 TiB simulated */
+#define ZERO_FRAME         0u
 
 /*
  * One 64-bit word so that references and pins are read and changed
@@ -26,8 +26,8 @@
 struct frame {
 	uint64_t count;
 };
-#define FRAME_REF 1ULL
-#define FRAME_PIN ((1ULL << 32) | FRAME_REF)
+#define FRAME_REF     1ULL
+#define FRAME_PIN     ((1ULL << 32) | FRAME_REF)
 #define FRAME_REFS(c) ((uint32_t)(c))
 #define FRAME_PINS(c) ((uint32_t)((c) >> 32))
 

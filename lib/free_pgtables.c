@@ -34,7 +34,7 @@ static void free_table_entry(struct ptsim_mm *mm, pte_t *p)
  * if the floor and ceiling allow it.
  */
 static void free_level_range(struct ptsim_mm *mm, pte_t *parent_entry, int level, uint64_t addr,
-			     uint64_t end, uint64_t floor, uint64_t ceiling)
+                             uint64_t end, uint64_t floor, uint64_t ceiling)
 {
 	pte_t *table = entry_table(pt_entry_read(parent_entry));
 	uint64_t start = addr, mask;
@@ -69,7 +69,7 @@ static void free_level_range(struct ptsim_mm *mm, pte_t *parent_entry, int level
 
 /* free_pgd_range() */
 static void free_pgd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, uint64_t floor,
-			   uint64_t ceiling)
+                           uint64_t ceiling)
 {
 	/* Round inwards to whole PTE tables that lie between floor and ceiling;
 	 * 0 as ceiling means the top of the address space (ceiling-1 wraps). */
@@ -100,7 +100,7 @@ static void free_pgd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, uin
 }
 
 void free_pgtables(struct ptsim_mm *mm, const struct vm_area *vmas, uint32_t nr, uint64_t floor,
-		   uint64_t ceiling)
+                   uint64_t ceiling)
 {
 	uint32_t i = 0;
 
@@ -110,7 +110,8 @@ void free_pgtables(struct ptsim_mm *mm, const struct vm_area *vmas, uint32_t nr,
 		/* VMAs close enough to share a PTE table are freed as one range. */
 		while (i + 1 < nr && vmas[i + 1].start <= vmas[i].end + PMD_SIZE)
 			i++;
-		free_pgd_range(mm, addr, vmas[i].end, floor, i + 1 < nr ? vmas[i + 1].start : ceiling);
+		free_pgd_range(mm, addr, vmas[i].end, floor,
+		               i + 1 < nr ? vmas[i + 1].start : ceiling);
 		i++;
 	}
 }

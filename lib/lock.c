@@ -57,7 +57,7 @@ void down_read_slow(struct rwsem *s, struct ptsim_lock_stats *st)
 		/* Waiting writers go first, so a stream of readers cannot starve munmap. */
 		if (!(v & (RWSEM_WRITER | RWSEM_WAITERS)) &&
 		    __atomic_compare_exchange_n(&s->state, &v, v + 1, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+		                                __ATOMIC_RELAXED))
 			break;
 		cpu_relax(&spins);
 	}
@@ -72,15 +72,16 @@ void down_write(struct rwsem *s, struct ptsim_lock_stats *st)
 
 	stat_inc(&st->acquisitions, 1);
 	if (__atomic_compare_exchange_n(&s->state, &v, RWSEM_WRITER, false, __ATOMIC_ACQUIRE,
-					__ATOMIC_RELAXED))
+	                                __ATOMIC_RELAXED))
 		return;
 	start = ptsim_now_ns();
 	__atomic_add_fetch(&s->state, RWSEM_WAITER_ONE, __ATOMIC_RELAXED);
 	for (;;) {
 		v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 		if (!(v & (RWSEM_WRITER | RWSEM_READERS)) &&
-		    __atomic_compare_exchange_n(&s->state, &v, (v - RWSEM_WAITER_ONE) | RWSEM_WRITER,
-						false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		    __atomic_compare_exchange_n(&s->state, &v,
+		                                (v - RWSEM_WAITER_ONE) | RWSEM_WRITER, false,
+		                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 		cpu_relax(&spins);
 	}

@@ -51,10 +51,10 @@ static inline bool spin_is_locked(spinlock_t *l)
 	return __atomic_load_n(&l->v, __ATOMIC_RELAXED) != 0;
 }
 
-#define RWSEM_WRITER 0x80000000u
+#define RWSEM_WRITER     0x80000000u
 #define RWSEM_WAITER_ONE 0x00010000u /* writers waiting, bits 16-30 */
-#define RWSEM_WAITERS 0x7fff0000u
-#define RWSEM_READERS 0x0000ffffu
+#define RWSEM_WAITERS    0x7fff0000u
+#define RWSEM_READERS    0x0000ffffu
 
 void down_read_slow(struct rwsem *s, struct ptsim_lock_stats *st);
 void down_write(struct rwsem *s, struct ptsim_lock_stats *st);
@@ -66,7 +66,7 @@ static inline void down_read(struct rwsem *s, struct ptsim_lock_stats *st)
 	stat_inc(&st->acquisitions, 1);
 	if (likely(!(v & (RWSEM_WRITER | RWSEM_WAITERS))) &&
 	    __atomic_compare_exchange_n(&s->state, &v, v + 1, false, __ATOMIC_ACQUIRE,
-					__ATOMIC_RELAXED))
+	                                __ATOMIC_RELAXED))
 		return;
 	down_read_slow(s, st);
 }

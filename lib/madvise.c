@@ -10,7 +10,7 @@
 /* madvise_dontneed_single_vma(): zap, letting the strategy free tables. */
 static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 {
-	const struct zap_details details = { .reclaim_pt = true };
+	const struct zap_details details = {.reclaim_pt = true};
 
 	unmap_page_range(mm, start, end, &details);
 }
@@ -38,7 +38,7 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 }
 
 static void madvise_free_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr,
-			       uint64_t end)
+                               uint64_t end)
 {
 	do {
 		uint64_t next = pt_addr_end(addr, end, level);

@@ -9,7 +9,7 @@
 
 #include "internal.h"
 
-void *ptsim_alloc(size_t size); /* zeroed; NULL on failure */
+void *ptsim_alloc(size_t size);                       /* zeroed; NULL on failure */
 void *ptsim_alloc_aligned(size_t size, size_t align); /* not zeroed */
 void *ptsim_realloc(void *p, size_t size);
 void ptsim_free(void *p);

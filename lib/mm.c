@@ -7,7 +7,7 @@
 #include "memalloc.h"
 #include "strategy.h"
 
-#define MMAP_BASE (TASK_SIZE - (128ULL << 20)) /* mmap_base(): TASK_SIZE - the minimum gap */
+#define MMAP_BASE    (TASK_SIZE - (128ULL << 20)) /* mmap_base(): TASK_SIZE - the minimum gap */
 #define GATHER_BATCH 9700 /* ~ MAX_GATHER_BATCH_COUNT pages of mmu_gather batches */
 
 static pthread_mutex_t mm_list_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -21,7 +21,7 @@ struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm)
 {
 	struct ptsim_thread *t = &ptsim_current;
 	struct mm_thread_stats *s;
-	struct ptsim_lock_stats dummy = { 0 };
+	struct ptsim_lock_stats dummy = {0};
 	unsigned slot;
 
 	static uint64_t next_tid;
@@ -137,7 +137,7 @@ bool mmget_not_zero(struct ptsim_mm *mm)
 		if (v == 0)
 			return false;
 	} while (!__atomic_compare_exchange_n(&mm->users, &v, v + 1, true, __ATOMIC_ACQUIRE,
-					      __ATOMIC_RELAXED));
+	                                      __ATOMIC_RELAXED));
 	return true;
 }
 
@@ -185,7 +185,7 @@ void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live)
 	for (int i = 0; i < 4; i++)
 		out[i] = gone_locks[i];
 	for (struct ptsim_mm *mm = mm_list; mm; mm = mm->global_next) {
-		struct ptsim_lock_stats dummy = { 0 };
+		struct ptsim_lock_stats dummy = {0};
 
 		spin_lock(&mm->stats_lock, &dummy);
 		for (struct mm_thread_stats *s = mm->stats_list; s; s = s->next) {

@@ -38,7 +38,7 @@ struct ptsim_mm {
 	uint64_t mmap_base;
 	uint64_t next_anon_vma;
 	unsigned gather_batch; /* pages zapped before mmu_gather forces a flush */
-	bool shares_frames; /* forked: frame refcounts include other mms' mappings */
+	bool shares_frames;    /* forked: frame refcounts include other mms' mappings */
 
 	/* VmPTE and table counts: atomics, they move at table granularity only */
 	int64_t pgtables_bytes;

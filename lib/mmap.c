@@ -7,7 +7,7 @@
 #include "zap.h"
 
 #define MAP_KNOWN_FLAGS (PTSIM_MAP_FIXED | PTSIM_MAP_FIXED_NOREPLACE | PTSIM_MAP_POPULATE)
-#define PROT_KNOWN (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC)
+#define PROT_KNOWN      (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC)
 
 /* unmap_region(): zap VMAs [i, last] and free the tables only they used. */
 static void unmap_region(struct ptsim_mm *mm, uint32_t i, uint32_t last)
@@ -92,10 +92,10 @@ static int mmap_validate(uint64_t addr, uint64_t *len, int flags)
 }
 
 int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
-	       uint64_t *out_addr)
+               uint64_t *out_addr)
 {
 	struct vma_tree *t;
-	struct vm_area v = { 0 };
+	struct vm_area v = {0};
 	uint32_t i;
 	int ret;
 

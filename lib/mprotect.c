@@ -5,7 +5,7 @@
 #include "pgalloc.h"
 #include "strategy.h"
 
-#define PROT_SEM 0x8 /* accepted and ignored by x86's arch_validate_prot() */
+#define PROT_SEM   0x8 /* accepted and ignored by x86's arch_validate_prot() */
 #define PROT_KNOWN (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC | PROT_SEM)
 
 /* The new value of a present entry under `prot` (change_pte_range()). */
@@ -24,7 +24,7 @@ static pte_t change_pte(pte_t e, int prot)
 }
 
 static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
-			     int prot)
+                             int prot)
 {
 	struct ptdesc *d;
 	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
@@ -41,7 +41,7 @@ static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, ui
 }
 
 static void change_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr, uint64_t end,
-			 int prot)
+                         int prot)
 {
 	do {
 		uint64_t next = pt_addr_end(addr, end, level);

@@ -58,9 +58,9 @@ static int walk_level(struct walk *w, pte_t *table, int level, uint64_t addr, ui
 }
 
 int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
-			  const struct ptsim_walk_ops *ops, void *priv)
+                          const struct ptsim_walk_ops *ops, void *priv)
 {
-	struct walk w = { .mm = mm, .ops = ops, .priv = priv };
+	struct walk w = {.mm = mm, .ops = ops, .priv = priv};
 	const struct vma_tree *t;
 	uint64_t pos = start;
 	int ret = 0, hole = 0;
@@ -73,8 +73,7 @@ int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
 		return ret;
 	t = &mm->vmas;
 	mmap_read_lock(mm);
-	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i].start < end && !ret;
-	     i++) {
+	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i].start < end && !ret; i++) {
 		uint64_t s = t->v[i].start > pos ? t->v[i].start : pos;
 		uint64_t e = t->v[i].end < end ? t->v[i].end : end;
 

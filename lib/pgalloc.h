@@ -7,7 +7,7 @@
 
 /* pmd_lockptr() / pud_lockptr(): the lock that guards entries of `table`. */
 static inline spinlock_t *pt_entry_lockptr(struct ptsim_mm *mm, pte_t *table, int level,
-					   struct ptsim_lock_stats **st)
+                                           struct ptsim_lock_stats **st)
 {
 	struct mm_thread_stats *ts = mm_ts(mm);
 
@@ -34,8 +34,7 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc);
 
 /* pte_offset_map_lock(): map and lock the PTE table behind *pmdp, re-checking
  * the PMD after taking the PTL. NULL (nothing held) when there is no table. */
-pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
-			   struct ptdesc **ptdp);
+pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp);
 /* pte_unmap_unlock() */
 void pte_unmap_unlock(struct ptdesc *pte);
 

@@ -9,9 +9,9 @@
 
 #include "internal.h"
 
-#define PT_LEVELS 4
+#define PT_LEVELS      4
 #define PTRS_PER_TABLE PTSIM_PTRS_PER_TABLE
-#define PT_ENTRY_BITS 9
+#define PT_ENTRY_BITS  9
 
 /* Level numbers from the root: 0 = PGD ... PT_LEVELS-1 = PTE. */
 #define PT_LEVEL_PGD 0
@@ -21,15 +21,15 @@
 
 typedef uint64_t pte_t; /* an entry of any level */
 
-#define _PAGE_PRESENT PTSIM_PTE_PRESENT
-#define _PAGE_RW PTSIM_PTE_RW
-#define _PAGE_USER PTSIM_PTE_USER
+#define _PAGE_PRESENT  PTSIM_PTE_PRESENT
+#define _PAGE_RW       PTSIM_PTE_RW
+#define _PAGE_USER     PTSIM_PTE_USER
 #define _PAGE_ACCESSED PTSIM_PTE_ACCESSED
-#define _PAGE_DIRTY PTSIM_PTE_DIRTY
-#define _PAGE_PSE PTSIM_PTE_PSE
+#define _PAGE_DIRTY    PTSIM_PTE_DIRTY
+#define _PAGE_PSE      PTSIM_PTE_PSE
 #define _PAGE_PROTNONE PTSIM_PTE_PROTNONE
-#define _PAGE_SPECIAL PTSIM_PTE_SPECIAL
-#define _PAGE_NX PTSIM_PTE_NX
+#define _PAGE_SPECIAL  PTSIM_PTE_SPECIAL
+#define _PAGE_NX       PTSIM_PTE_NX
 #define _PAGE_PFN_MASK PTSIM_PTE_PFN_MASK
 /* What an upper-level entry pointing at a table carries (_PAGE_TABLE). */
 #define _PAGE_TABLE (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)

@@ -11,12 +11,12 @@ struct pt_slab {
 	struct pt_slab *next, *prev; /* list of slabs with free tables */
 	uint32_t nr_free;
 	uint32_t free_head; /* page index of the first freed table, 0 = none */
-	uint32_t bump; /* first never-used page: its descriptor page is untouched yet */
+	uint32_t bump;      /* first never-used page: its descriptor page is untouched yet */
 	uint32_t on_list;
 };
 _Static_assert(sizeof(struct pt_slab) <= sizeof(struct ptdesc), "header fits slot 0");
-_Static_assert(PT_SLAB_DESC_PAGES * PAGE_SIZE >= PT_SLAB_PAGES * sizeof(struct ptdesc),
-	       "descriptor pages hold a descriptor per page");
+_Static_assert(PT_SLAB_DESC_PAGES *PAGE_SIZE >= PT_SLAB_PAGES * sizeof(struct ptdesc),
+               "descriptor pages hold a descriptor per page");
 
 static struct {
 	spinlock_t lock;
@@ -28,7 +28,7 @@ static struct {
 	struct ptsim_lock_stats lock_stats;
 } pt_pool;
 
-#define SLAB_TABLES (PT_SLAB_PAGES - PT_SLAB_DESC_PAGES)
+#define SLAB_TABLES     (PT_SLAB_PAGES - PT_SLAB_DESC_PAGES)
 #define MAX_EMPTY_SLABS 1
 
 static inline struct pt_slab *slab_of(const void *p)
@@ -166,7 +166,7 @@ void pt_free_rcu(struct ptdesc *d)
 
 void pt_alloc_stats(uint64_t *tables_in_use, uint64_t *slabs, uint64_t *pending)
 {
-	struct ptsim_lock_stats dummy = { 0 };
+	struct ptsim_lock_stats dummy = {0};
 
 	spin_lock(&pt_pool.lock, &dummy);
 	*tables_in_use = pt_pool.in_use;

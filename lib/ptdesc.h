@@ -16,15 +16,15 @@
 #include "pgtable.h"
 #include "rcu.h"
 
-#define PT_SLAB_PAGES 512
-#define PT_SLAB_SIZE (PT_SLAB_PAGES * PAGE_SIZE)
+#define PT_SLAB_PAGES      512
+#define PT_SLAB_SIZE       (PT_SLAB_PAGES * PAGE_SIZE)
 #define PT_SLAB_DESC_PAGES (PT_SLAB_PAGES * 64 / PAGE_SIZE) /* pages of descriptors */
 
 enum ptdesc_state {
-	PTD_FREE = 0, /* on a slab's free list */
+	PTD_FREE = 0,  /* on a slab's free list */
 	PTD_ALLOCATED, /* allocated, not yet linked into a parent entry */
-	PTD_LINKED, /* reachable from the mm's PGD */
-	PTD_UNLINKED, /* cleared from its parent, waiting for the grace period */
+	PTD_LINKED,    /* reachable from the mm's PGD */
+	PTD_UNLINKED,  /* cleared from its parent, waiting for the grace period */
 };
 
 struct ptsim_mm;
@@ -33,9 +33,9 @@ struct ptdesc {
 	uint8_t level;
 	uint8_t state;
 	uint16_t pad;
-	spinlock_t ptl; /* split PTL for PTE tables, the PMD lock for PMD tables */
+	spinlock_t ptl;  /* split PTL for PTE tables, the PMD lock for PMD tables */
 	uint64_t pt_ref; /* the strategy's reference state (refcount, bitfield, ...) */
-	pte_t *parent; /* the entry that points here (pmd for a PTE table) */
+	pte_t *parent;   /* the entry that points here (pmd for a PTE table) */
 	struct ptsim_mm *mm;
 	struct rcu_head_ptsim rcu; /* RCU-deferred free; also the free-list link */
 } __attribute__((aligned(64)));

@@ -3,7 +3,7 @@
 #include "rcu.h"
 
 _Static_assert(sizeof(struct rcu_head_ptsim) == sizeof(struct rcu_head),
-	       "rcu_head_ptsim must mirror liburcu's rcu_head");
+               "rcu_head_ptsim must mirror liburcu's rcu_head");
 
 void ptsim_call_rcu(struct rcu_head_ptsim *head, void (*func)(struct rcu_head_ptsim *))
 {

@@ -47,8 +47,8 @@ int64_t ptsim_reclaim_global(uint64_t target_bytes)
 	}
 	for (size_t i = 0; i < nr; i++) {
 		c[i].mm = mms[i];
-		c[i].bytes = mms[i]->ops->reclaimable_bytes ? mms[i]->ops->reclaimable_bytes(mms[i])
-							    : 0;
+		c[i].bytes =
+		        mms[i]->ops->reclaimable_bytes ? mms[i]->ops->reclaimable_bytes(mms[i]) : 0;
 	}
 	qsort(c, nr, sizeof(*c), by_bytes_desc);
 	for (size_t i = 0; i < nr; i++) {

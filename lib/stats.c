@@ -12,7 +12,7 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 /* Sums without the mmap lock: exact when the mm is quiet, a snapshot otherwise. */
 int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 {
-	struct ptsim_lock_stats dummy = { 0 };
+	struct ptsim_lock_stats dummy = {0};
 	const struct vma_tree *t = &mm->vmas;
 
 	memset(st, 0, sizeof(*st));
@@ -38,7 +38,7 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 	spin_unlock(&mm->stats_lock);
 	st->faults = st->faults_read + st->faults_write + st->faults_cow;
 	st->pte_tables_freed = st->pte_tables_freed_zap + st->pte_tables_freed_unmap +
-			       st->pte_tables_freed_reclaim + st->pte_tables_freed_walker;
+	                       st->pte_tables_freed_reclaim + st->pte_tables_freed_walker;
 	st->pgtables_bytes = (uint64_t)READ_ONCE(mm->pgtables_bytes);
 	st->nr_pte_tables = (uint64_t)READ_ONCE(mm->nr_tables[PT_LEVEL_PTE]);
 	st->nr_pmd_tables = (uint64_t)READ_ONCE(mm->nr_tables[PT_LEVEL_PMD]);

@@ -5,14 +5,14 @@
 #include <string.h>
 
 static const char *const names[PTSIM_STRATEGY_COUNT] = {
-	[PTSIM_STRATEGY_NONE] = "none",	    [PTSIM_STRATEGY_ATOMIC] = "atomic",
-	[PTSIM_STRATEGY_PERCPU] = "percpu", [PTSIM_STRATEGY_BITFIELD] = "bitfield",
-	[PTSIM_STRATEGY_RCU] = "rcu",	    [PTSIM_STRATEGY_UNSAFE] = "unsafe",
+        [PTSIM_STRATEGY_NONE] = "none",     [PTSIM_STRATEGY_ATOMIC] = "atomic",
+        [PTSIM_STRATEGY_PERCPU] = "percpu", [PTSIM_STRATEGY_BITFIELD] = "bitfield",
+        [PTSIM_STRATEGY_RCU] = "rcu",       [PTSIM_STRATEGY_UNSAFE] = "unsafe",
 };
 
 static const struct pt_strategy *const strategies[PTSIM_STRATEGY_COUNT] = {
-	[PTSIM_STRATEGY_NONE] = &strategy_none,
-	[PTSIM_STRATEGY_RCU] = &strategy_rcu,
+        [PTSIM_STRATEGY_NONE] = &strategy_none,
+        [PTSIM_STRATEGY_RCU] = &strategy_rcu,
 };
 
 const struct pt_strategy *strategy_get(enum ptsim_strategy s)

@@ -13,14 +13,14 @@
 /* What zap_pte_range() tells the strategy about one PTE table it zapped. */
 struct zap_pte_state {
 	struct ptsim_mm *mm;
-	pte_t *pmdp; /* the PMD entry mapping the table */
-	struct ptdesc *pte; /* the table that was zapped */
-	uint64_t start, end; /* range zapped in this table */
-	bool reclaim_pt; /* the caller allows freeing the table (MADV_DONTNEED) */
+	pte_t *pmdp;              /* the PMD entry mapping the table */
+	struct ptdesc *pte;       /* the table that was zapped */
+	uint64_t start, end;      /* range zapped in this table */
+	bool reclaim_pt;          /* the caller allows freeing the table (MADV_DONTNEED) */
 	bool ptl_held_throughout; /* the PTL was never dropped mid-range */
-	bool any_skipped; /* some entry was deliberately kept */
-	bool detached; /* set by the strategy: the PMD was cleared under the PTL */
-	pte_t pmdval; /* the PMD value the strategy cleared */
+	bool any_skipped;         /* some entry was deliberately kept */
+	bool detached;            /* set by the strategy: the PMD was cleared under the PTL */
+	pte_t pmdval;             /* the PMD value the strategy cleared */
 };
 
 struct pt_strategy {
@@ -50,13 +50,12 @@ struct pt_strategy {
 	void (*free_table)(struct ptdesc *d);
 	/* Invariant check of one linked PTE table's reference state; 0 = fine. */
 	int (*check_pte_table)(struct ptdesc *pte, unsigned nonnone, unsigned nzero, char *msg,
-			       size_t len);
+	                       size_t len);
 };
 
 const struct pt_strategy *strategy_get(enum ptsim_strategy s);
 
 extern const struct pt_strategy strategy_none;
 extern const struct pt_strategy strategy_rcu;
-
 
 #endif

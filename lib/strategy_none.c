@@ -7,6 +7,6 @@
 #include "strategy.h"
 
 const struct pt_strategy strategy_none = {
-	.name = "none",
-	.id = PTSIM_STRATEGY_NONE,
+        .name = "none",
+        .id = PTSIM_STRATEGY_NONE,
 };

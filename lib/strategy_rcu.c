@@ -19,7 +19,7 @@ static bool reclaim_pt_is_enabled(const struct zap_pte_state *z)
 }
 
 static inline spinlock_t *pmd_lockptr(struct ptsim_mm *mm, pte_t *pmdp,
-				      struct ptsim_lock_stats **st)
+                                      struct ptsim_lock_stats **st)
 {
 	return pt_entry_lockptr(mm, (pte_t *)((uintptr_t)pmdp & PAGE_MASK), PT_LEVEL_PMD, st);
 }
@@ -94,8 +94,8 @@ static void rcu_zap_pte_done(struct zap_pte_state *z)
 }
 
 const struct pt_strategy strategy_rcu = {
-	.name = "rcu",
-	.id = PTSIM_STRATEGY_RCU,
-	.zap_pte_locked = rcu_zap_pte_locked,
-	.zap_pte_done = rcu_zap_pte_done,
+        .name = "rcu",
+        .id = PTSIM_STRATEGY_RCU,
+        .zap_pte_locked = rcu_zap_pte_locked,
+        .zap_pte_done = rcu_zap_pte_done,
 };

@@ -155,7 +155,7 @@ uint32_t vma_merge_around(struct vma_tree *t, uint32_t i)
 }
 
 uint64_t vma_unmapped_area_topdown(const struct vma_tree *t, uint64_t len, uint64_t low,
-				   uint64_t high)
+                                   uint64_t high)
 {
 	uint32_t i = vma_find_index(t, high);
 	uint64_t gap_end = high;
@@ -180,7 +180,7 @@ uint64_t vma_unmapped_area_topdown(const struct vma_tree *t, uint64_t len, uint6
 }
 
 uint64_t vma_unmapped_area_bottomup(const struct vma_tree *t, uint64_t len, uint64_t low,
-				    uint64_t high)
+                                    uint64_t high)
 {
 	uint32_t i = vma_find_index(t, low);
 	uint64_t gap_start = low;

@@ -16,8 +16,8 @@
 
 struct vm_area {
 	uint64_t start, end;
-	int prot; /* PTSIM_PROT_* */
-	uint32_t flags; /* VMA_* */
+	int prot;          /* PTSIM_PROT_* */
+	uint32_t flags;    /* VMA_* */
 	uint64_t anon_vma; /* 0 until the first write fault (anon_vma_prepare) */
 };
 
@@ -56,8 +56,8 @@ uint32_t vma_merge_around(struct vma_tree *t, uint32_t i);
  * process without a legacy layout; 0 when nothing fits.
  */
 uint64_t vma_unmapped_area_topdown(const struct vma_tree *t, uint64_t len, uint64_t low,
-				   uint64_t high);
+                                   uint64_t high);
 uint64_t vma_unmapped_area_bottomup(const struct vma_tree *t, uint64_t len, uint64_t low,
-				    uint64_t high);
+                                    uint64_t high);
 
 #endif

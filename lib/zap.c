@@ -15,7 +15,7 @@ struct zap_walk {
 /* do_zap_pte_range() + zap_present_ptes(): clear entries from pte up to
  * end, stopping early when the gather batch fills (force_break). */
 static uint64_t zap_ptes_locked(struct zap_walk *w, struct ptdesc *d, pte_t *pte, uint64_t addr,
-				uint64_t end, bool *force_break)
+                                uint64_t end, bool *force_break)
 {
 	struct ptsim_mm *mm = w->mm;
 	unsigned cleared = 0, zero = 0, frames = 0;
@@ -59,12 +59,12 @@ static void zap_pte_range(struct zap_walk *w, pte_t *pmdp, uint64_t addr, uint64
 {
 	struct ptsim_mm *mm = w->mm;
 	struct zap_pte_state z = {
-		.mm = mm,
-		.pmdp = pmdp,
-		.start = addr,
-		.end = end,
-		.reclaim_pt = w->details && w->details->reclaim_pt,
-		.ptl_held_throughout = true,
+	        .mm = mm,
+	        .pmdp = pmdp,
+	        .start = addr,
+	        .end = end,
+	        .reclaim_pt = w->details && w->details->reclaim_pt,
+	        .ptl_held_throughout = true,
 	};
 	pte_t *pte;
 
@@ -108,9 +108,9 @@ static void zap_level(struct zap_walk *w, pte_t *table, int level, uint64_t addr
 }
 
 void unmap_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
-		      const struct zap_details *details)
+                      const struct zap_details *details)
 {
-	struct zap_walk w = { .mm = mm, .details = details };
+	struct zap_walk w = {.mm = mm, .details = details};
 
 	if (start < end)
 		zap_level(&w, mm->pgd, PT_LEVEL_PGD, start, end);

@@ -12,7 +12,7 @@ struct zap_details {
 
 /* unmap_page_range(): clear every entry of [start, end) within one VMA. */
 void unmap_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
-		      const struct zap_details *details);
+                      const struct zap_details *details);
 
 /*
  * free_pgtables(): after the VMAs in vmas[0..nr) were unmapped and zapped,
@@ -21,6 +21,6 @@ void unmap_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
  * (0 if none, meaning the top of the address space).
  */
 void free_pgtables(struct ptsim_mm *mm, const struct vm_area *vmas, uint32_t nr, uint64_t floor,
-		   uint64_t ceiling);
+                   uint64_t ceiling);
 
 #endif

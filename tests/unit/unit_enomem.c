@@ -13,7 +13,7 @@
 #include "memalloc.h"
 
 #define BASE 0x500000000000ULL
-#define MiB (1ULL << 20)
+#define MiB  (1ULL << 20)
 
 static void assert_consistent(struct ptsim_mm *mm)
 {
@@ -44,7 +44,7 @@ static unsigned each_failure_point(struct ptsim_mm *mm, int (*op)(struct ptsim_m
 static int op_mmap(struct ptsim_mm *mm)
 {
 	return ptsim_mmap(mm, BASE + 64 * MiB, 4 * MiB, PTSIM_PROT_READ | PTSIM_PROT_WRITE,
-			  PTSIM_MAP_FIXED, NULL);
+	                  PTSIM_MAP_FIXED, NULL);
 }
 
 static int op_touch(struct ptsim_mm *mm)
@@ -83,8 +83,8 @@ static void test_every_failure_point(void **state)
 	(void)state;
 	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_RCU, &mm), 0);
 	assert_int_equal(ptsim_mmap(mm, BASE + (1ULL << 30) * 3, 16 * MiB,
-				    PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED, NULL),
-			 0);
+	                            PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED, NULL),
+	                 0);
 	each_failure_point(mm, op_mmap); /* may find its memory already reserved */
 	/* New PUD, PMD and PTE tables and a frame chunk: several failure points. */
 	assert_true(each_failure_point(mm, op_touch) >= 3);
@@ -98,7 +98,7 @@ static void test_every_failure_point(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_failure_point),
+	        cmocka_unit_test(test_every_failure_point),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,10 +83,10 @@ static void test_many_frames_cross_chunks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alloc_put_reuse),
-		cmocka_unit_test(test_pin_keeps_frame_alive),
-		cmocka_unit_test(test_pfn_space),
-		cmocka_unit_test(test_many_frames_cross_chunks),
+	        cmocka_unit_test(test_alloc_put_reuse),
+	        cmocka_unit_test(test_pin_keeps_frame_alive),
+	        cmocka_unit_test(test_pfn_space),
+	        cmocka_unit_test(test_many_frames_cross_chunks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 #include "lock.h"
 
 #define THREADS 4
-#define ROUNDS 20000
+#define ROUNDS  20000
 
 static spinlock_t spin;
 static struct rwsem sem;
@@ -49,11 +49,11 @@ static void *rw_worker(void *arg)
 static void run(void *(*fn)(void *))
 {
 	pthread_t t[THREADS];
-	struct ptsim_lock_stats sum = { 0 };
+	struct ptsim_lock_stats sum = {0};
 
 	counter = 0;
 	for (int i = 0; i < THREADS; i++) {
-		stats[i] = (struct ptsim_lock_stats){ 0 };
+		stats[i] = (struct ptsim_lock_stats){0};
 		pthread_create(&t[i], NULL, fn, &stats[i]);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -83,7 +83,7 @@ static void test_rwsem_excludes_writers(void **state)
 
 static void test_trylock_and_contention(void **state)
 {
-	struct ptsim_lock_stats st = { 0 };
+	struct ptsim_lock_stats st = {0};
 
 	(void)state;
 	assert_true(spin_trylock(&spin));
@@ -98,9 +98,9 @@ static void test_trylock_and_contention(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spinlock_excludes),
-		cmocka_unit_test(test_rwsem_excludes_writers),
-		cmocka_unit_test(test_trylock_and_contention),
+	        cmocka_unit_test(test_spinlock_excludes),
+	        cmocka_unit_test(test_rwsem_excludes_writers),
+	        cmocka_unit_test(test_trylock_and_contention),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@ static void test_addr_end_clamps(void **state)
 	assert_int_equal(pt_addr_end(0x1000, 0x3000, PT_LEVEL_PMD), 0x3000);
 	/* The top of the address space: the boundary wraps to 0 and must not win. */
 	assert_int_equal(pt_addr_end(0xffffffffffe00000ULL, 0xfffffffffffff000ULL, PT_LEVEL_PMD),
-			 0xfffffffffffff000ULL);
+	                 0xfffffffffffff000ULL);
 }
 
 static void test_none_ignores_stray_ad_bits(void **state)
@@ -59,18 +59,18 @@ static void test_prot_bits(void **state)
 	(void)state;
 	assert_int_equal(prot_pte_bits(PTSIM_PROT_READ), _PAGE_PRESENT | _PAGE_USER | _PAGE_NX);
 	assert_int_equal(prot_pte_bits(PTSIM_PROT_READ | PTSIM_PROT_EXEC),
-			 _PAGE_PRESENT | _PAGE_USER);
+	                 _PAGE_PRESENT | _PAGE_USER);
 	assert_int_equal(prot_pte_bits(PTSIM_PROT_NONE), _PAGE_PROTNONE | _PAGE_USER | _PAGE_NX);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_index_per_level),
-		cmocka_unit_test(test_addr_end_clamps),
-		cmocka_unit_test(test_none_ignores_stray_ad_bits),
-		cmocka_unit_test(test_table_entry_roundtrip),
-		cmocka_unit_test(test_prot_bits),
+	        cmocka_unit_test(test_index_per_level),
+	        cmocka_unit_test(test_addr_end_clamps),
+	        cmocka_unit_test(test_none_ignores_stray_ad_bits),
+	        cmocka_unit_test(test_table_entry_roundtrip),
+	        cmocka_unit_test(test_prot_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ static void test_alloc_free_counts_and_zeroing(void **state)
 	pt_alloc_stats(&in_use, &slabs, &pending);
 	assert_int_equal(in_use - in_use0, N);
 	assert_true(slabs >= (N + PT_SLAB_PAGES - PT_SLAB_DESC_PAGES - 1) /
-						 (PT_SLAB_PAGES - PT_SLAB_DESC_PAGES));
+	                             (PT_SLAB_PAGES - PT_SLAB_DESC_PAGES));
 	for (int i = 0; i < N; i++)
 		pt_free_now(d[i]);
 	pt_alloc_stats(&in_use, &slabs, &pending);
@@ -59,8 +59,8 @@ static void test_alloc_free_counts_and_zeroing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_descriptor_from_address),
-		cmocka_unit_test(test_alloc_free_counts_and_zeroing),
+	        cmocka_unit_test(test_descriptor_from_address),
+	        cmocka_unit_test(test_alloc_free_counts_and_zeroing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,11 +7,11 @@
 
 #include "vma.h"
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
+#define P(n) ((uint64_t)(n)*PAGE_SIZE)
 
 static void add(struct vma_tree *t, uint64_t s, uint64_t e, int prot, uint64_t anon)
 {
-	struct vm_area v = { .start = s, .end = e, .prot = prot, .anon_vma = anon };
+	struct vm_area v = {.start = s, .end = e, .prot = prot, .anon_vma = anon};
 
 	assert_int_equal(vma_reserve(t, 1), 0);
 	vma_insert(t, vma_find_index(t, s), &v);
@@ -97,7 +97,8 @@ static void test_gap_search(void **state)
 	assert_int_equal(vma_unmapped_area_topdown(&t, P(4), P(1), P(15)), P(6));
 	assert_int_equal(vma_unmapped_area_topdown(&t, P(5), P(1), P(15)), 0);
 	assert_int_equal(vma_unmapped_area_topdown(&t, P(3), P(1), P(11)), P(7));
-	assert_int_equal(vma_unmapped_area_topdown(&t, P(4), P(1), P(9)), 0); /* [6,9) is 3 pages, [1,4) too */
+	assert_int_equal(vma_unmapped_area_topdown(&t, P(4), P(1), P(9)),
+	                 0); /* [6,9) is 3 pages, [1,4) too */
 	assert_int_equal(vma_unmapped_area_bottomup(&t, P(3), P(1), P(15)), P(1));
 	assert_int_equal(vma_unmapped_area_bottomup(&t, P(4), P(1), P(15)), P(6));
 	vma_tree_destroy(&t);
@@ -106,10 +107,10 @@ static void test_gap_search(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find_and_lookup),
-		cmocka_unit_test(test_split_and_merge),
-		cmocka_unit_test(test_anon_vma_compatibility),
-		cmocka_unit_test(test_gap_search),
+	        cmocka_unit_test(test_find_and_lookup),
+	        cmocka_unit_test(test_split_and_merge),
+	        cmocka_unit_test(test_anon_vma_compatibility),
+	        cmocka_unit_test(test_gap_search),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
