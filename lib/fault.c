@@ -5,6 +5,7 @@
 #include "frame.h"
 #include "pgalloc.h"
 #include "strategy.h"
+#include "uaf.h"
 
 /*
  * find_mergeable_anon_vma(): an adjacent VMA that differs at most in its
@@ -141,7 +142,7 @@ static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmd
 			set_pte(pte, e | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0));
 		ret = 0;
 	}
-	pte_unmap_unlock(d);
+	pte_unmap_unlock(mm, d);
 	return ret;
 }
 
@@ -166,12 +167,14 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 	ptsim_rcu_read_lock();
 	for (int l = PT_LEVEL_PGD; l < PT_LEVEL_PTE; l++) {
 		e = pt_entry_read(&table[pt_index(addr, l)]);
-		if (!(e & _PAGE_PRESENT))
+		if (!uaf_entry_ok(table, e, "hw_access", addr) || !(e & _PAGE_PRESENT))
 			goto out;
 		table = entry_table(e);
 	}
 	p = &table[pt_index(addr, PT_LEVEL_PTE)];
 	e = ptep_get(p);
+	if (!uaf_entry_ok(table, e, "hw_access", addr))
+		goto out;
 	do {
 		if ((e & need) != need)
 			goto out;

@@ -67,7 +67,7 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 			set_pte(dst, e & ~_PAGE_ACCESSED); /* pte_mkold() */
 			n++;
 		}
-		pte_unmap_unlock(sd);
+		pte_unmap_unlock(w->src, sd);
 	}
 	if (n) {
 		stat_inc(&ts->rss, n - nzero);
@@ -75,7 +75,7 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 		if (w->dst->ops->ptes_set)
 			w->dst->ops->ptes_set(dd, n, nzero);
 	}
-	pte_unmap_unlock(dd);
+	pte_unmap_unlock(w->dst, dd);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "frame.h"
 #include "pgalloc.h"
+#include "uaf.h"
 
 static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_t *pfn)
 {
@@ -19,7 +20,8 @@ static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_
 		pte_t *p = &table[pt_index(addr, l)];
 
 		e = pt_entry_read(p);
-		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+		if (!uaf_entry_ok(table, e, "gup_fast", addr) || !(e & _PAGE_PRESENT) ||
+		    (e & _PAGE_PSE))
 			return false;
 		if (l == PT_LEVEL_PMD) {
 			pmdp = p;
@@ -29,13 +31,16 @@ static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_
 	}
 	ptep = &table[pt_index(addr, PT_LEVEL_PTE)];
 	e = ptep_get(ptep);
+	if (!uaf_entry_ok(table, e, "gup_fast", addr))
+		return false;
 	/* Special entries (the zero page) are left to the slow path. */
 	if ((e & need) != need || (e & _PAGE_SPECIAL) || !pfn_is_frame(pte_pfn(e)))
 		return false;
 	frame = pfn_frame(pte_pfn(e));
 	if (!frame_try_pin(frame))
 		return false;
-	if (pt_entry_read(pmdp) != pmd || ptep_get(ptep) != e) {
+	if (pt_entry_read(pmdp) != pmd || ptep_get(ptep) != e ||
+	    !uaf_table_ok(table, "gup_fast", addr)) {
 		frame_unpin(frame);
 		return false;
 	}

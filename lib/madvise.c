@@ -34,7 +34,7 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 			continue; /* shared with another mm: left alone */
 		set_pte(pte, e & ~(_PAGE_ACCESSED | _PAGE_DIRTY));
 	}
-	pte_unmap_unlock(d);
+	pte_unmap_unlock(mm, d);
 }
 
 static void madvise_free_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr,

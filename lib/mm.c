@@ -224,6 +224,21 @@ void ptsim_mm_destroy(struct ptsim_mm *mm)
 	mmput(mm);
 }
 
+int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value)
+{
+	if (!mm)
+		return -EINVAL;
+	switch (option) {
+	case PTSIM_OPT_GATHER_BATCH:
+		if (value < 1 || value > UINT32_MAX)
+			return -EINVAL;
+		WRITE_ONCE(mm->gather_batch, (unsigned)value);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 enum ptsim_strategy ptsim_mm_strategy(const struct ptsim_mm *mm)
 {
 	return mm->strategy;

@@ -37,7 +37,7 @@ static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, ui
 		if (pte_present(e))
 			set_pte(pte, change_pte(e, prot));
 	}
-	pte_unmap_unlock(d);
+	pte_unmap_unlock(mm, d);
 }
 
 static void change_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr, uint64_t end,

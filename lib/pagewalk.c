@@ -28,7 +28,7 @@ static int walk_pte_range(struct walk *w, pte_t *pmdp, uint64_t addr, uint64_t e
 		return walk_hole(w, addr, end, PT_LEVEL_PTE);
 	for (; addr < end && !ret; addr += PAGE_SIZE, pte++)
 		ret = w->ops->pte_entry(ptep_get(pte), addr, addr + PAGE_SIZE, w->priv);
-	pte_unmap_unlock(d);
+	pte_unmap_unlock(w->mm, d);
 	return ret;
 }
 
@@ -109,7 +109,7 @@ int ptsim_get_pte(struct ptsim_mm *mm, uint64_t addr, uint64_t *out)
 	pmdp = pt_walk(mm, addr, PT_LEVEL_PMD, false);
 	if (pmdp && (pte = pte_offset_map_lock(mm, pmdp, addr, &d))) {
 		*out = ptep_get(pte);
-		pte_unmap_unlock(d);
+		pte_unmap_unlock(mm, d);
 	}
 	mmap_read_unlock(mm);
 	return 0;

@@ -3,6 +3,7 @@
 #include "pgalloc.h"
 
 #include "strategy.h"
+#include "uaf.h"
 
 int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level)
 {
@@ -43,6 +44,8 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc)
 		if (l == level)
 			return p;
 		e = pt_entry_read(p);
+		if (!uaf_entry_ok(table, e, "pt_walk", addr))
+			return NULL;
 		if (pte_none(e)) {
 			if (!alloc || __pt_alloc(mm, p, l + 1))
 				return NULL;
@@ -67,20 +70,37 @@ pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, stru
 		/* The lock comes from the snapshot, not the live PMD (the table
 		 * may be unlinked under us; RCU keeps it and its lock valid). */
 		d = ptdesc_of(entry_table(pmdval));
+		if (mm->ops->pte_tryget && !mm->ops->pte_tryget(mm, d)) {
+			ptsim_rcu_read_unlock();
+			return NULL;
+		}
 		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
 		if (likely(pt_entry_read(pmdp) == pmdval)) {
+			if (unlikely(!uaf_table_ok(entry_table(pmdval), "pte_offset_map_lock",
+			                           addr))) {
+				/* Locked a freed table: back off as if there were none. */
+				spin_unlock(&d->ptl);
+				ptsim_rcu_read_unlock();
+				return NULL;
+			}
 			*ptdp = d;
 			return entry_table(pmdval) + pt_index(addr, PT_LEVEL_PTE);
 		}
 		spin_unlock(&d->ptl);
 		ptsim_rcu_read_unlock();
+		if (mm->ops->pte_put)
+			mm->ops->pte_put(mm, d);
 	}
 }
 
-void pte_unmap_unlock(struct ptdesc *pte)
+void pte_unmap_unlock(struct ptsim_mm *mm, struct ptdesc *pte)
 {
+	/* Freed while we held its lock: only a broken strategy can do that. */
+	uaf_table_ok(ptdesc_table(pte), "pte_unmap_unlock", 0);
 	spin_unlock(&pte->ptl);
 	ptsim_rcu_read_unlock();
+	if (mm->ops->pte_put)
+		mm->ops->pte_put(mm, pte);
 }
 
 void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d)

@@ -36,7 +36,7 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc);
  * the PMD after taking the PTL. NULL (nothing held) when there is no table. */
 pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp);
 /* pte_unmap_unlock() */
-void pte_unmap_unlock(struct ptdesc *pte);
+void pte_unmap_unlock(struct ptsim_mm *mm, struct ptdesc *pte);
 
 /* Unlink accounting and the free, shared by every path that removes a table
  * of any level whose parent entry the caller has already cleared. */

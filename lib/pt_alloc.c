@@ -6,6 +6,9 @@
 
 #include "memalloc.h"
 #include "mm.h"
+#include "uaf.h"
+
+#define PT_QUARANTINE 2048 /* tables held back from reuse in checked mode */
 
 struct pt_slab {
 	struct pt_slab *next, *prev; /* list of slabs with free tables */
@@ -26,6 +29,9 @@ static struct {
 	uint64_t in_use;
 	uint64_t pending; /* unlinked, waiting for a grace period */
 	struct ptsim_lock_stats lock_stats;
+	/* Checked mode: freed tables wait here, poisoned, before reuse. */
+	struct ptdesc *quarantine[PT_QUARANTINE];
+	uint32_t q_head, q_len;
 } pt_pool;
 
 #define SLAB_TABLES     (PT_SLAB_PAGES - PT_SLAB_DESC_PAGES)
@@ -105,7 +111,8 @@ struct ptdesc *pt_alloc(struct ptsim_mm *mm, int level)
 
 	memset(ptdesc_table(d), 0, PAGE_SIZE);
 	d->level = (uint8_t)level;
-	d->state = PTD_ALLOCATED;
+	d->strategy = mm ? (uint8_t)mm->strategy : 0;
+	__atomic_store_n(&d->state, PTD_ALLOCATED, __ATOMIC_RELAXED);
 	d->pt_ref = 0;
 	d->parent = NULL;
 	d->mm = mm;
@@ -116,20 +123,22 @@ struct ptdesc *pt_alloc(struct ptsim_mm *mm, int level)
 	return d;
 }
 
-void pt_free_now(struct ptdesc *d)
+/* Back onto its slab's free list; `counted` if it still counts as in use. */
+static void slab_put(struct ptdesc *d, bool counted)
 {
 	struct pt_slab *s = slab_of(d);
 	uint32_t idx = (uint32_t)(d - (struct ptdesc *)s);
 	bool release = false;
 
 	spin_lock(&pt_pool.lock, &pt_pool.lock_stats);
-	d->state = PTD_FREE;
+	__atomic_store_n(&d->state, PTD_FREE, __ATOMIC_RELEASE);
 	d->mm = NULL;
 	d->pt_ref = s->free_head;
 	s->free_head = idx;
 	if (s->nr_free++ == 0)
 		slab_list_add(s);
-	pt_pool.in_use--;
+	if (counted)
+		pt_pool.in_use--;
 	if (s->nr_free == SLAB_TABLES) {
 		if (pt_pool.nr_empty >= MAX_EMPTY_SLABS) {
 			slab_list_del(s);
@@ -144,21 +153,57 @@ void pt_free_now(struct ptdesc *d)
 		ptsim_free(s);
 }
 
+void pt_free_now(struct ptdesc *d)
+{
+	slab_put(d, true);
+}
+
 /* __tlb_remove_table() after the grace period: the destructor runs here,
  * so the PTL stays valid for a walker still spinning on it. */
 static void pt_free_rcu_cb(struct rcu_head_ptsim *head)
 {
 	struct ptdesc *d = container_of(head, struct ptdesc, rcu);
-	struct ptsim_mm *mm = d->mm;
+	struct ptsim_mm *mm;
+
+	ptsim_rcu_callback_enter(head);
+	mm = d->mm;
 
 	__atomic_sub_fetch(&pt_pool.pending, 1, __ATOMIC_RELAXED);
-	pt_free_now(d);
+	pt_free_final(d);
 	mm_pending_free_done(mm);
+}
+
+void pt_free_final(struct ptdesc *d)
+{
+	pte_t *table = ptdesc_table(d);
+	struct ptdesc *evict = NULL;
+
+	if (!uaf_checked()) {
+		pt_free_now(d);
+		return;
+	}
+	/* Atomic stores: a broken strategy's walker may be reading right now,
+	 * and what it reads must be the poison, not a torn value. */
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
+		__atomic_store_n(&table[i], PT_POISON, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->state, PTD_POISONED, __ATOMIC_RELEASE);
+	spin_lock(&pt_pool.lock, &pt_pool.lock_stats);
+	pt_pool.in_use--; /* freed, as far as anyone may tell */
+	if (pt_pool.q_len == PT_QUARANTINE) {
+		evict = pt_pool.quarantine[pt_pool.q_head];
+		pt_pool.q_head = (pt_pool.q_head + 1) % PT_QUARANTINE;
+		pt_pool.q_len--;
+	}
+	pt_pool.quarantine[(pt_pool.q_head + pt_pool.q_len) % PT_QUARANTINE] = d;
+	pt_pool.q_len++;
+	spin_unlock(&pt_pool.lock);
+	if (evict)
+		slab_put(evict, false);
 }
 
 void pt_free_rcu(struct ptdesc *d)
 {
-	d->state = PTD_UNLINKED;
+	__atomic_store_n(&d->state, PTD_UNLINKED, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&pt_pool.pending, 1, __ATOMIC_RELAXED);
 	mm_pending_free_start(d->mm);
 	ptsim_call_rcu(&d->rcu, pt_free_rcu_cb);

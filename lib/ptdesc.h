@@ -25,6 +25,7 @@ enum ptdesc_state {
 	PTD_ALLOCATED, /* allocated, not yet linked into a parent entry */
 	PTD_LINKED,    /* reachable from the mm's PGD */
 	PTD_UNLINKED,  /* cleared from its parent, waiting for the grace period */
+	PTD_POISONED,  /* freed, poisoned and quarantined (checked mode) */
 };
 
 struct ptsim_mm;
@@ -32,7 +33,8 @@ struct ptsim_mm;
 struct ptdesc {
 	uint8_t level;
 	uint8_t state;
-	uint16_t pad;
+	uint8_t strategy; /* of the owning mm, kept for use-after-free reports */
+	uint8_t pad;
 	spinlock_t ptl;  /* split PTL for PTE tables, the PMD lock for PMD tables */
 	uint64_t pt_ref; /* the strategy's reference state (refcount, bitfield, ...) */
 	pte_t *parent;   /* the entry that points here (pmd for a PTE table) */
@@ -62,6 +64,9 @@ static inline pte_t *ptdesc_table(const struct ptdesc *d)
 struct ptdesc *pt_alloc(struct ptsim_mm *mm, int level);
 /* pagetable_free(): straight back to the slab. Only when no reader can hold it. */
 void pt_free_now(struct ptdesc *d);
+/* The strategy-independent last step: poison and quarantine the table in
+ * checked mode, so late readers are caught; else pt_free_now(). */
+void pt_free_final(struct ptdesc *d);
 /* tlb_remove_table(): free after an RCU grace period (the caller has unlinked
  * and accounted it). The descriptor, and its lock, live until then too. */
 void pt_free_rcu(struct ptdesc *d);

@@ -5,8 +5,13 @@
 _Static_assert(sizeof(struct rcu_head_ptsim) == sizeof(struct rcu_head),
                "rcu_head_ptsim must mirror liburcu's rcu_head");
 
+#ifdef PTSIM_TSAN
+char ptsim_rcu_gp_sync;
+#endif
+
 void ptsim_call_rcu(struct rcu_head_ptsim *head, void (*func)(struct rcu_head_ptsim *))
 {
+	rcu_tsan_release(head);
 	urcu_memb_call_rcu((struct rcu_head *)head, (void (*)(struct rcu_head *))func);
 }
 

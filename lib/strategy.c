@@ -13,6 +13,7 @@ static const char *const names[PTSIM_STRATEGY_COUNT] = {
 static const struct pt_strategy *const strategies[PTSIM_STRATEGY_COUNT] = {
         [PTSIM_STRATEGY_NONE] = &strategy_none,
         [PTSIM_STRATEGY_RCU] = &strategy_rcu,
+        [PTSIM_STRATEGY_UNSAFE] = &strategy_unsafe,
 };
 
 const struct pt_strategy *strategy_get(enum ptsim_strategy s)

@@ -36,6 +36,16 @@ struct pt_strategy {
 	/* Under the PTL: an entry changed from the zero page to a frame (COW). */
 	void (*pte_zero_replaced)(struct ptdesc *pte);
 
+	/*
+	 * Visitors (pte_offset_map_lock() users: faults, zaps, locked walkers,
+	 * mprotect, fork): pte_tryget() runs inside the RCU read section before
+	 * the PTL is taken; false means "no table here" (it is being freed)
+	 * and the caller behaves as if the PMD were none. pte_put() runs after
+	 * the PTL and the RCU section are dropped, and may free the table.
+	 */
+	bool (*pte_tryget)(struct ptsim_mm *mm, struct ptdesc *pte);
+	void (*pte_put)(struct ptsim_mm *mm, struct ptdesc *pte);
+
 	/* zap_pte_range(), PTL held, the whole range zapped: may detach the table. */
 	void (*zap_pte_locked)(struct zap_pte_state *z);
 	/* zap_pte_range(), PTL dropped and the TLB flushed: may free the table. */
@@ -57,5 +67,6 @@ const struct pt_strategy *strategy_get(enum ptsim_strategy s);
 
 extern const struct pt_strategy strategy_none;
 extern const struct pt_strategy strategy_rcu;
+extern const struct pt_strategy strategy_unsafe;
 
 #endif

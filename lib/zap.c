@@ -35,7 +35,7 @@ static uint64_t zap_ptes_locked(struct zap_walk *w, struct ptdesc *d, pte_t *pte
 			} else {
 				frame_put(pfn_frame(pfn));
 				frames++;
-				if (++w->gathered >= mm->gather_batch) {
+				if (++w->gathered >= READ_ONCE(mm->gather_batch)) {
 					addr += PAGE_SIZE;
 					*force_break = true;
 					break;
@@ -77,7 +77,7 @@ static void zap_pte_range(struct zap_walk *w, pte_t *pmdp, uint64_t addr, uint64
 		addr = zap_ptes_locked(w, z.pte, pte, addr, end, &force_break);
 		if (addr == end && z.ptl_held_throughout && mm->ops->zap_pte_locked)
 			mm->ops->zap_pte_locked(&z);
-		pte_unmap_unlock(z.pte);
+		pte_unmap_unlock(mm, z.pte);
 		if (force_break)
 			w->gathered = 0; /* tlb_flush_mmu(): the batch is flushed and freed */
 		if (addr == end)

@@ -237,6 +237,46 @@ int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
 int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, uint64_t *pfns);
 void ptsim_unpin(const uint64_t *pfns, int nr_pages);
 
+/*
+ * Per-mm tunables.
+ *  PTSIM_OPT_GATHER_BATCH: frames a zap frees before the simulated
+ *  mmu_gather batch is full and zap_pte_range() must drop the PTL, flush
+ *  and retake it (force_break). Default 9700, about the kernel's batch
+ *  limit; a small value makes the zapper drop the PTL mid-table, the
+ *  window of the 2025 PT_RECLAIM race (a faulter refilling a half-zapped
+ *  table). Must be >= 1.
+ */
+#define PTSIM_OPT_GATHER_BATCH 1
+int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
+
+/*
+ * Use-after-free detector ("checked mode"). When the library is built with
+ * it (CMake option PTSIM_CHECKED, on by default) and it is switched on
+ * (ptsim_set_checked(1), or PTSIM_CHECKED=1 in the environment at load),
+ * a freed table is poisoned and kept in quarantine instead of being reused
+ * at once, and every walker (faults, zaps, locked walks, GUP-fast, the
+ * simulated MMU) validates each table it reads. An access to a freed table
+ * is reported here, and the walker backs off as if the table were absent:
+ * not a crash, not a silent wrong answer.
+ */
+struct ptsim_uaf_report {
+	uint64_t table; /* address of the freed table that was accessed */
+	int level; /* 0 = PGD ... 3 = PTE */
+	enum ptsim_strategy strategy; /* of the mm the table belonged to */
+	const char *op; /* static string naming the walker: "gup_fast", ... */
+	uint64_t addr; /* the user address being resolved */
+};
+/* 1 if this build has the detector. */
+int ptsim_checked_available(void);
+/* Switches checked mode; returns the previous setting, or -EOPNOTSUPP. */
+int ptsim_set_checked(int on);
+/* Reports so far (all threads, all mms). */
+uint64_t ptsim_uaf_count(void);
+/* Copies report i (only the first PTSIM_UAF_KEEP are kept); -ENOENT past them. */
+#define PTSIM_UAF_KEEP 64
+int ptsim_uaf_get(uint64_t i, struct ptsim_uaf_report *r);
+void ptsim_uaf_reset(void);
+
 #ifdef __cplusplus
 }
 #endif

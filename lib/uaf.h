@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The use-after-free detector. Freed tables are poisoned and quarantined
+ * (pt_alloc.c); walkers call uaf_table_ok() on every table they are about
+ * to read or have just read, and back off when it says no.
+ */
+#ifndef PTSIM_UAF_H
+#define PTSIM_UAF_H
+
+#include "ptdesc.h"
+
+/* Entries of a poisoned table: not present, not PROTNONE, not none. */
+#define PT_POISON 0x5a5a5a5a5a5a5a5aULL
+
+#ifdef PTSIM_CHECKED
+extern bool ptsim_checked_on;
+
+void uaf_report(const struct ptdesc *d, const char *op, uint64_t addr);
+
+/* May this table still be read? Reports it when it may not. */
+static inline bool uaf_table_ok(const pte_t *table, const char *op, uint64_t addr)
+{
+	const struct ptdesc *d;
+	uint8_t st;
+
+	if (likely(!__atomic_load_n(&ptsim_checked_on, __ATOMIC_RELAXED)))
+		return true;
+	d = ptdesc_of(table);
+	st = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);
+	if (likely(st == PTD_LINKED || st == PTD_UNLINKED))
+		return true;
+	uaf_report(d, op, addr);
+	return false;
+}
+
+static inline bool uaf_checked(void)
+{
+	return __atomic_load_n(&ptsim_checked_on, __ATOMIC_RELAXED);
+}
+
+/* An entry just read from `table`: poison, or a table no longer ours, is a
+ * use after free (the table is checked after the read, so a free that
+ * raced the read is seen too). */
+static inline bool uaf_entry_ok(const pte_t *table, pte_t e, const char *op, uint64_t addr)
+{
+	if (likely(!__atomic_load_n(&ptsim_checked_on, __ATOMIC_RELAXED)))
+		return true;
+	if (unlikely(e == PT_POISON)) {
+		uaf_report(ptdesc_of(table), op, addr);
+		return false;
+	}
+	return uaf_table_ok(table, op, addr);
+}
+#else
+static inline bool uaf_table_ok(const pte_t *table, const char *op, uint64_t addr)
+{
+	(void)table;
+	(void)op;
+	(void)addr;
+	return true;
+}
+
+static inline bool uaf_checked(void)
+{
+	return false;
+}
+
+static inline bool uaf_entry_ok(const pte_t *table, pte_t e, const char *op, uint64_t addr)
+{
+	(void)table;
+	(void)e;
+	(void)op;
+	(void)addr;
+	return true;
+}
+#endif
+
+#endif
