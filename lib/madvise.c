@@ -17,11 +17,13 @@ static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 
 /* madvise_free_pte_range(): exclusive frames become clean and old (lazily
  * freeable); the entries stay, so no table is ever freed here. */
-static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end)
+static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
+                                   void *priv)
 {
 	struct ptdesc *d;
 	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
+	(void)priv;
 	if (!pte)
 		return;
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
@@ -35,24 +37,6 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 		set_pte(pte, e & ~(_PAGE_ACCESSED | _PAGE_DIRTY));
 	}
 	pte_unmap_unlock(mm, d);
-}
-
-static void madvise_free_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr,
-                               uint64_t end)
-{
-	do {
-		uint64_t next = pt_addr_end(addr, end, level);
-		pte_t *p = &table[pt_index(addr, level)];
-		pte_t e = pt_entry_read(p);
-
-		if (!pte_none(e)) {
-			if (level == PT_LEVEL_PMD)
-				madvise_free_pte_range(mm, p, addr, next);
-			else
-				madvise_free_level(mm, entry_table(e), level + 1, addr, next);
-		}
-		addr = next;
-	} while (addr < end);
 }
 
 static bool advice_valid(int advice)
@@ -115,7 +99,7 @@ int ptsim_madvise(struct ptsim_mm *mm, uint64_t start, uint64_t len_in, int advi
 		if (advice == PTSIM_MADV_DONTNEED)
 			madvise_dontneed(mm, s, e);
 		else
-			madvise_free_level(mm, mm->pgd, PT_LEVEL_PGD, s, e);
+			walk_pmd_range(mm, s, e, madvise_free_pte_range, NULL);
 		pos = e;
 	}
 	if (pos < end)

@@ -36,13 +36,7 @@ int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 		return -ENOMEM;
 	if (vma_reserve(t, 2))
 		return -ENOMEM;
-	if (t->v[i].start < start) {
-		vma_split(t, i, start);
-		i++;
-		last++;
-	}
-	if (t->v[last].end > end)
-		vma_split(t, last, end);
+	vma_split_range(t, start, end, &i, &last);
 	unmap_region(mm, i, last);
 	vma_remove(t, i, last - i + 1);
 	return 0;

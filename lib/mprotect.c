@@ -24,8 +24,9 @@ static pte_t change_pte(pte_t e, int prot)
 }
 
 static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
-                             int prot)
+                             void *priv)
 {
+	int prot = *(int *)priv;
 	struct ptdesc *d;
 	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
@@ -40,28 +41,10 @@ static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, ui
 	pte_unmap_unlock(mm, d);
 }
 
-static void change_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr, uint64_t end,
-                         int prot)
-{
-	do {
-		uint64_t next = pt_addr_end(addr, end, level);
-		pte_t *p = &table[pt_index(addr, level)];
-		pte_t e = pt_entry_read(p);
-
-		if (!pte_none(e)) {
-			if (level == PT_LEVEL_PMD)
-				change_pte_range(mm, p, addr, next, prot);
-			else
-				change_level(mm, entry_table(e), level + 1, addr, next, prot);
-		}
-		addr = next;
-	} while (addr < end);
-}
-
 /* change_protection() */
 static void change_protection(struct ptsim_mm *mm, uint64_t start, uint64_t end, int prot)
 {
-	change_level(mm, mm->pgd, PT_LEVEL_PGD, start, end, prot);
+	walk_pmd_range(mm, start, end, change_pte_range, &prot);
 }
 
 /* mprotect_fixup()'s accounting: gaining write charges the VMA; losing it
@@ -111,13 +94,7 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (t->v[i].start < start) {
-		vma_split(t, i, start);
-		i++;
-		last++;
-	}
-	if (t->v[last].end > end)
-		vma_split(t, last, end);
+	vma_split_range(t, start, end, &i, &last);
 	for (uint32_t k = i; k <= last; k++) {
 		if (t->v[k].prot == prot)
 			continue;

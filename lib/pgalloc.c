@@ -111,3 +111,27 @@ void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d)
 	else
 		pt_free_rcu(d);
 }
+
+static void walk_level(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr, uint64_t end,
+                       pmd_range_fn fn, void *priv)
+{
+	do {
+		uint64_t next = pt_addr_end(addr, end, level);
+		pte_t *p = &table[pt_index(addr, level)];
+		pte_t e = pt_entry_read(p);
+
+		if (!pte_none(e)) {
+			if (level == PT_LEVEL_PMD)
+				fn(mm, p, addr, next, priv);
+			else
+				walk_level(mm, entry_table(e), level + 1, addr, next, fn, priv);
+		}
+		addr = next;
+	} while (addr < end);
+}
+
+void walk_pmd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, pmd_range_fn fn, void *priv)
+{
+	if (addr < end)
+		walk_level(mm, mm->pgd, PT_LEVEL_PGD, addr, end, fn, priv);
+}

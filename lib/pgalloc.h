@@ -38,6 +38,16 @@ pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, stru
 /* pte_unmap_unlock() */
 void pte_unmap_unlock(struct ptsim_mm *mm, struct ptdesc *pte);
 
+/*
+ * walk_pmd_range(): calls fn for every present PMD entry covering part of
+ * [addr, end), with the sub-range it covers; the skeleton of every
+ * range operation (zap, mprotect, MADV_FREE). Upper tables are stable
+ * under the mmap lock, which callers hold.
+ */
+typedef void (*pmd_range_fn)(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
+                             void *priv);
+void walk_pmd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, pmd_range_fn fn, void *priv);
+
 /* Unlink accounting and the free, shared by every path that removes a table
  * of any level whose parent entry the caller has already cleared. */
 void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d);

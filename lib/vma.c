@@ -117,6 +117,18 @@ void vma_split(struct vma_tree *t, uint32_t i, uint64_t addr)
 	vma_insert(t, i + 1, &hi);
 }
 
+void vma_split_range(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t *first,
+                     uint32_t *last)
+{
+	if (t->v[*first].start < start) {
+		vma_split(t, *first, start);
+		++*first;
+		++*last;
+	}
+	if (t->v[*last].end > end)
+		vma_split(t, *last, end);
+}
+
 /* is_mergeable_anon_vma(): an unfaulted VMA joins anything; two anon_vmas must match. */
 static bool vma_compatible(const struct vm_area *a, const struct vm_area *b)
 {

@@ -44,6 +44,11 @@ bool vma_range_overlaps(const struct vma_tree *t, uint64_t start, uint64_t end);
 int vma_reserve(struct vma_tree *t, uint32_t extra);
 /* __split_vma(): split the VMA at index i at addr (capacity reserved). */
 void vma_split(struct vma_tree *t, uint32_t i, uint64_t addr);
+/* Splits VMAs first..last (which overlap [start, end)) so that exactly
+ * [start, end) is covered by whole VMAs, updating the indices; needs
+ * capacity for two more VMAs reserved. */
+void vma_split_range(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t *first,
+                     uint32_t *last);
 void vma_insert(struct vma_tree *t, uint32_t i, const struct vm_area *v);
 void vma_remove(struct vma_tree *t, uint32_t i, uint32_t n);
 /* Joins VMA i with VMA i+1 when they are compatible neighbours. */

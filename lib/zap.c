@@ -55,9 +55,9 @@ static uint64_t zap_ptes_locked(struct zap_walk *w, struct ptdesc *d, pte_t *pte
 }
 
 /* zap_pte_range(): one PMD's worth of the request. */
-static void zap_pte_range(struct zap_walk *w, pte_t *pmdp, uint64_t addr, uint64_t end)
+static void zap_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end, void *priv)
 {
-	struct ptsim_mm *mm = w->mm;
+	struct zap_walk *w = priv;
 	struct zap_pte_state z = {
 	        .mm = mm,
 	        .pmdp = pmdp,
@@ -90,28 +90,10 @@ static void zap_pte_range(struct zap_walk *w, pte_t *pmdp, uint64_t addr, uint64
 		mm->ops->zap_pte_done(&z);
 }
 
-static void zap_level(struct zap_walk *w, pte_t *table, int level, uint64_t addr, uint64_t end)
-{
-	do {
-		uint64_t next = pt_addr_end(addr, end, level);
-		pte_t *p = &table[pt_index(addr, level)];
-		pte_t e = pt_entry_read(p);
-
-		if (!pte_none(e)) {
-			if (level == PT_LEVEL_PMD)
-				zap_pte_range(w, p, addr, next);
-			else
-				zap_level(w, entry_table(e), level + 1, addr, next);
-		}
-		addr = next;
-	} while (addr < end);
-}
-
 void unmap_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
                       const struct zap_details *details)
 {
 	struct zap_walk w = {.mm = mm, .details = details};
 
-	if (start < end)
-		zap_level(&w, mm->pgd, PT_LEVEL_PGD, start, end);
+	walk_pmd_range(mm, start, end, zap_pte_range, &w);
 }
