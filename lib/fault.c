@@ -160,20 +160,22 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 	pte_t need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
 	pte_t set = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
 	pte_t *table = mm->pgd, *p, e;
-	bool hit = false;
+	bool hit = false, chk = uaf_checked();
 
 	/* The MMU holds no lock; the RCU read section stands for the TLB
 	 * shootdown that keeps a table alive while hardware walks it. */
 	ptsim_rcu_read_lock();
 	for (int l = PT_LEVEL_PGD; l < PT_LEVEL_PTE; l++) {
 		e = pt_entry_read(&table[pt_index(addr, l)]);
-		if (!uaf_entry_ok(table, e, "hw_access", addr) || !(e & _PAGE_PRESENT))
+		if (unlikely(chk) && !uaf_entry_valid(table, e, "hw_access", addr))
+			goto out;
+		if (!(e & _PAGE_PRESENT))
 			goto out;
 		table = entry_table(e);
 	}
 	p = &table[pt_index(addr, PT_LEVEL_PTE)];
 	e = ptep_get(p);
-	if (!uaf_entry_ok(table, e, "hw_access", addr))
+	if (unlikely(chk) && !uaf_entry_valid(table, e, "hw_access", addr))
 		goto out;
 	do {
 		if ((e & need) != need)

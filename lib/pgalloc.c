@@ -36,6 +36,7 @@ int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level)
 pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc)
 {
 	pte_t *table = mm->pgd;
+	bool chk = uaf_checked();
 
 	for (int l = PT_LEVEL_PGD;; l++) {
 		pte_t *p = &table[pt_index(addr, l)];
@@ -44,7 +45,7 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc)
 		if (l == level)
 			return p;
 		e = pt_entry_read(p);
-		if (!uaf_entry_ok(table, e, "pt_walk", addr))
+		if (unlikely(chk) && !uaf_entry_valid(table, e, "pt_walk", addr))
 			return NULL;
 		if (pte_none(e)) {
 			if (!alloc || __pt_alloc(mm, p, l + 1))

@@ -17,14 +17,18 @@ extern bool ptsim_checked_on;
 
 void uaf_report(const struct ptdesc *d, const char *op, uint64_t addr);
 
-/* May this table still be read? Reports it when it may not. */
-static inline bool uaf_table_ok(const pte_t *table, const char *op, uint64_t addr)
+static inline bool uaf_checked(void)
+{
+	return __atomic_load_n(&ptsim_checked_on, __ATOMIC_RELAXED);
+}
+
+/* May this table still be read? Reports it when it may not. The _valid
+ * forms check unconditionally, for walkers that read the switch once. */
+static inline bool uaf_table_valid(const pte_t *table, const char *op, uint64_t addr)
 {
 	const struct ptdesc *d;
 	uint8_t st;
 
-	if (likely(!__atomic_load_n(&ptsim_checked_on, __ATOMIC_RELAXED)))
-		return true;
 	d = ptdesc_of(table);
 	st = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);
 	if (likely(st == PTD_LINKED || st == PTD_UNLINKED))
@@ -33,25 +37,42 @@ static inline bool uaf_table_ok(const pte_t *table, const char *op, uint64_t add
 	return false;
 }
 
-static inline bool uaf_checked(void)
+static inline bool uaf_table_ok(const pte_t *table, const char *op, uint64_t addr)
 {
-	return __atomic_load_n(&ptsim_checked_on, __ATOMIC_RELAXED);
+	return !uaf_checked() || uaf_table_valid(table, op, addr);
 }
 
 /* An entry just read from `table`: poison, or a table no longer ours, is a
  * use after free (the table is checked after the read, so a free that
  * raced the read is seen too). */
-static inline bool uaf_entry_ok(const pte_t *table, pte_t e, const char *op, uint64_t addr)
+static inline bool uaf_entry_valid(const pte_t *table, pte_t e, const char *op, uint64_t addr)
 {
-	if (likely(!__atomic_load_n(&ptsim_checked_on, __ATOMIC_RELAXED)))
-		return true;
 	if (unlikely(e == PT_POISON)) {
 		uaf_report(ptdesc_of(table), op, addr);
 		return false;
 	}
-	return uaf_table_ok(table, op, addr);
+	return uaf_table_valid(table, op, addr);
+}
+
+static inline bool uaf_entry_ok(const pte_t *table, pte_t e, const char *op, uint64_t addr)
+{
+	return !uaf_checked() || uaf_entry_valid(table, e, op, addr);
 }
 #else
+static inline bool uaf_table_valid(const pte_t *table, const char *op, uint64_t addr)
+{
+	(void)table;
+	(void)op;
+	(void)addr;
+	return true;
+}
+
+static inline bool uaf_entry_valid(const pte_t *table, pte_t e, const char *op, uint64_t addr)
+{
+	(void)e;
+	return uaf_table_valid(table, op, addr);
+}
+
 static inline bool uaf_table_ok(const pte_t *table, const char *op, uint64_t addr)
 {
 	(void)table;
