@@ -264,7 +264,7 @@ struct ptsim_uaf_report {
 	int level; /* 0 = PGD ... 3 = PTE */
 	enum ptsim_strategy strategy; /* of the mm the table belonged to */
 	const char *op; /* static string naming the walker: "gup_fast", ... */
-	uint64_t addr; /* the user address being resolved */
+	uint64_t addr; /* the user address being resolved; 0 from pte_unmap_unlock */
 };
 /* 1 if this build has the detector. */
 int ptsim_checked_available(void);
