@@ -61,8 +61,14 @@ struct ptsim_mm *mm_alloc(enum ptsim_strategy s)
 	mm = ptsim_alloc(sizeof(*mm));
 	if (!mm)
 		return NULL;
+	if (ops->mm_init && ops->mm_init(mm)) {
+		ptsim_free(mm);
+		return NULL;
+	}
 	pgd = pt_alloc(mm, PT_LEVEL_PGD);
 	if (!pgd) {
+		if (ops->mm_destroy)
+			ops->mm_destroy(mm);
 		ptsim_free(mm);
 		return NULL;
 	}
@@ -92,6 +98,8 @@ static void mm_free(struct ptsim_mm *mm)
 {
 	struct mm_thread_stats *s = mm->stats_list, *n;
 
+	if (mm->ops->mm_destroy)
+		mm->ops->mm_destroy(mm);
 	pthread_mutex_lock(&mm_list_lock);
 	for (; s; s = n) {
 		n = s->next;
@@ -156,26 +164,6 @@ void mmput(struct ptsim_mm *mm)
 	pthread_mutex_unlock(&mm_list_lock);
 	exit_mmap(mm);
 	mmdrop(mm);
-}
-
-int mm_list_snapshot(struct ptsim_mm ***out, size_t *nr)
-{
-	struct ptsim_mm **arr;
-	size_t n = 0;
-
-	pthread_mutex_lock(&mm_list_lock);
-	arr = ptsim_alloc(sizeof(*arr) * (live_mms ? live_mms : 1));
-	if (!arr) {
-		pthread_mutex_unlock(&mm_list_lock);
-		return -ENOMEM;
-	}
-	for (struct ptsim_mm *mm = mm_list; mm; mm = mm->global_next)
-		if (mmget_not_zero(mm))
-			arr[n++] = mm;
-	pthread_mutex_unlock(&mm_list_lock);
-	*out = arr;
-	*nr = n;
-	return 0;
 }
 
 void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live);

@@ -109,10 +109,6 @@ void mmdrop(struct ptsim_mm *mm);
 bool mmget_not_zero(struct ptsim_mm *mm);
 void mmput(struct ptsim_mm *mm);
 
-/* The global list of live mms, for global reclaim. */
-typedef int (*mm_visit_fn)(struct ptsim_mm *mm, void *arg);
-int mm_list_snapshot(struct ptsim_mm ***out, size_t *nr); /* takes mmget on each */
-
 /* exit_mmap(): everything unmapped and freed, the PGD included. */
 void exit_mmap(struct ptsim_mm *mm);
 struct ptsim_mm *mm_alloc(enum ptsim_strategy s);

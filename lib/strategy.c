@@ -11,9 +11,9 @@ static const char *const names[PTSIM_STRATEGY_COUNT] = {
 };
 
 static const struct pt_strategy *const strategies[PTSIM_STRATEGY_COUNT] = {
-        [PTSIM_STRATEGY_NONE] = &strategy_none,
-        [PTSIM_STRATEGY_RCU] = &strategy_rcu,
-        [PTSIM_STRATEGY_UNSAFE] = &strategy_unsafe,
+        [PTSIM_STRATEGY_NONE] = &strategy_none,     [PTSIM_STRATEGY_RCU] = &strategy_rcu,
+        [PTSIM_STRATEGY_ATOMIC] = &strategy_atomic, [PTSIM_STRATEGY_BITFIELD] = &strategy_bitfield,
+        [PTSIM_STRATEGY_PERCPU] = &strategy_percpu, [PTSIM_STRATEGY_UNSAFE] = &strategy_unsafe,
 };
 
 const struct pt_strategy *strategy_get(enum ptsim_strategy s)

@@ -56,6 +56,10 @@ struct pt_strategy {
 	/* What reclaim could free now, in bytes. */
 	uint64_t (*reclaimable_bytes)(struct ptsim_mm *mm);
 
+	/* The mm was created (strategy_data is still NULL) / is being freed. */
+	int (*mm_init)(struct ptsim_mm *mm);
+	void (*mm_destroy)(struct ptsim_mm *mm);
+
 	/* Frees an unlinked table; NULL means pt_free_rcu(). */
 	void (*free_table)(struct ptdesc *d);
 	/* Invariant check of one linked PTE table's reference state; 0 = fine. */
@@ -68,5 +72,8 @@ const struct pt_strategy *strategy_get(enum ptsim_strategy s);
 extern const struct pt_strategy strategy_none;
 extern const struct pt_strategy strategy_rcu;
 extern const struct pt_strategy strategy_unsafe;
+extern const struct pt_strategy strategy_atomic;
+extern const struct pt_strategy strategy_percpu;
+extern const struct pt_strategy strategy_bitfield;
 
 #endif

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Issue 4 "done when": the atomic, percpu and bitfield strategies against
+ * each other and against none and rcu, run in one program over every
+ * strategy this build has.
+ *
+ * - 1 GiB written then MADV_DONTNEED: atomic and percpu keep only the PUD
+ *   and PMD tables (8 KiB) like rcu; bitfield keeps the 512 PTE tables
+ *   (2056 KiB) until ptsim_reclaim(), which returns exactly 512 * 4096 and
+ *   leaves 8 KiB; reclaimable_pt_bytes exact before and after.
+ * - A read-only touch of 64 MiB: a bitfield reclaim frees every zero-page
+ *   table (32) and nothing else.
+ * - refcount_atomics: > 0 for atomic on faults, 0 for none, rcu, bitfield
+ *   (and percpu while its tables are in percpu mode).
+ * - Tables freed per path.
+ */
+#include "common/ptsim_test.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define TABLES_1G 512ULL
+
+static bool refcounted(void)
+{
+	return pt_strategy == PTSIM_STRATEGY_ATOMIC || pt_strategy == PTSIM_STRATEGY_PERCPU;
+}
+
+static void test_dontneed_1g(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct ptsim_mm_stats st;
+	int64_t r;
+
+	map_fixed(mm, AT(0), GiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), GiB, PTSIM_ACCESS_WRITE));
+	st = pt_stats(mm);
+	assert_int_equal(st.pgtables_bytes, 2056 * KiB);
+	assert_int_equal(st.reclaimable_pt_bytes, 0);
+
+	STEP(mm, ptsim_madvise(mm, AT(0), GiB, PTSIM_MADV_DONTNEED));
+	st = pt_stats(mm);
+	assert_int_equal(st.rss_anon_pages, 0);
+	if (refcounted() || pt_strategy == PTSIM_STRATEGY_RCU) {
+		assert_int_equal(st.pgtables_bytes, 8192);
+		assert_int_equal(st.pte_tables_freed_zap, TABLES_1G);
+		assert_int_equal(st.pte_tables_freed, TABLES_1G);
+		assert_int_equal(st.reclaimable_pt_bytes, 0);
+		assert_int_equal(ptsim_reclaim(mm), 0);
+	} else if (pt_strategy == PTSIM_STRATEGY_BITFIELD) {
+		assert_int_equal(st.pgtables_bytes, 2056 * KiB);
+		assert_int_equal(st.pte_tables_freed, 0);
+		assert_int_equal(st.reclaimable_pt_bytes, TABLES_1G * TABLE_BYTES);
+		r = ptsim_reclaim(mm);
+		assert_int_equal(r, TABLES_1G * TABLE_BYTES);
+		assert_mm_ok(mm);
+		st = pt_stats(mm);
+		assert_int_equal(st.pgtables_bytes, 8192);
+		assert_int_equal(st.reclaimable_pt_bytes, 0);
+		assert_int_equal(st.pte_tables_freed_reclaim, TABLES_1G);
+		assert_int_equal(st.pte_tables_freed, TABLES_1G);
+		assert_int_equal(st.reclaim_passes, 1);
+		/* a second pass finds nothing */
+		assert_int_equal(ptsim_reclaim(mm), 0);
+		assert_int_equal(pt_stats(mm).reclaim_passes, 2);
+	} else {
+		assert_int_equal(st.pgtables_bytes, 2056 * KiB);
+		assert_int_equal(st.pte_tables_freed, 0);
+		assert_int_equal(ptsim_reclaim(mm), 0);
+	}
+	/* the memory is usable again: faults allocate what was freed */
+	STEP(mm, ptsim_touch(mm, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE));
+	assert_int_equal(pt_stats(mm).rss_anon_pages, 1024);
+	STEP(mm, ptsim_munmap(mm, AT(0), GiB));
+	assert_int_equal(pt_stats(mm).pgtables_bytes, 0);
+	assert_int_equal(pt_stats(mm).reclaimable_pt_bytes, 0);
+}
+
+static void test_bitfield_zero_page_tables(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct ptsim_mm_stats st;
+	uint64_t written;
+
+	if (pt_strategy != PTSIM_STRATEGY_BITFIELD)
+		skip();
+	/* [r x 32 tables][w: one page][r+w mixed] */
+	map_fixed(mm, AT(0), 64 * MiB + 4 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), 64 * MiB, PTSIM_ACCESS_READ));
+	STEP(mm, ptsim_touch(mm, AT(64 * MiB), PG, PTSIM_ACCESS_WRITE));
+	STEP(mm, ptsim_touch(mm, AT(66 * MiB), 2 * MiB, PTSIM_ACCESS_READ));
+	STEP(mm, ptsim_touch(mm, AT(66 * MiB), PG, PTSIM_ACCESS_WRITE));
+	st = pt_stats(mm);
+	assert_int_equal(st.nr_pte_tables, 34);
+	assert_int_equal(st.zero_page_ptes, 32 * 512 + 511);
+	assert_int_equal(st.reclaimable_pt_bytes, 32 * TABLE_BYTES);
+	written = pt_pte(mm, AT(64 * MiB));
+
+	assert_int_equal(ptsim_reclaim(mm), 32 * TABLE_BYTES);
+	assert_mm_ok(mm);
+	st = pt_stats(mm);
+	assert_int_equal(st.nr_pte_tables, 2);
+	assert_int_equal(st.pte_tables_freed_reclaim, 32);
+	assert_int_equal(st.zero_page_ptes, 511);
+	assert_int_equal(st.rss_anon_pages, 2);
+	assert_int_equal(st.reclaimable_pt_bytes, 0);
+	assert_int_equal(pt_pte(mm, AT(0)), 0);
+	assert_int_equal(pt_pte(mm, AT(64 * MiB)), written);
+	assert_int_equal(PTSIM_PTE_PFN(pt_pte(mm, AT(66 * MiB + PG))), ptsim_zero_pfn());
+
+	/* reading again maps the zero page again; the tables count again once
+	 * all 512 entries of one map the zero page */
+	STEP(mm, ptsim_touch(mm, AT(0), 2 * MiB, PTSIM_ACCESS_READ));
+	assert_int_equal(pt_stats(mm).reclaimable_pt_bytes, TABLE_BYTES);
+	/* COW of one zero-page entry takes it out */
+	STEP(mm, ptsim_touch(mm, AT(0), PG, PTSIM_ACCESS_WRITE));
+	assert_int_equal(pt_stats(mm).reclaimable_pt_bytes, 0);
+	assert_int_equal(ptsim_reclaim(mm), 0);
+	/* a DONTNEED of the written page makes the mixed table empty-or-zero */
+	STEP(mm, ptsim_madvise(mm, AT(0), PG, PTSIM_MADV_DONTNEED));
+	assert_int_equal(pt_stats(mm).reclaimable_pt_bytes, 0); /* 511 zero of 511 mapped */
+	STEP(mm, ptsim_madvise(mm, AT(0), 2 * MiB, PTSIM_MADV_DONTNEED));
+	assert_int_equal(pt_stats(mm).reclaimable_pt_bytes, TABLE_BYTES); /* empty */
+	/* munmap of a counted table takes it out of the total */
+	STEP(mm, ptsim_munmap(mm, AT(0), 2 * MiB));
+	assert_int_equal(pt_stats(mm).reclaimable_pt_bytes, 0);
+}
+
+static void test_refcount_atomics(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct ptsim_mm_stats st;
+
+	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), 2 * MiB, PTSIM_ACCESS_WRITE));
+	st = pt_stats(mm);
+	assert_int_equal(st.faults, 512);
+	switch (pt_strategy) {
+	case PTSIM_STRATEGY_ATOMIC:
+		/* pte_try_get, the entry's get, pte_put: three per fault */
+		assert_int_equal(st.refcount_atomics, 3 * 512);
+		break;
+	default:
+		/* percpu: the table is still in percpu mode */
+		assert_int_equal(st.refcount_atomics, 0);
+		break;
+	}
+	/* percpu: a partial DONTNEED switches the table to atomic mode for good */
+	STEP(mm, ptsim_madvise(mm, AT(0), PG, PTSIM_MADV_DONTNEED));
+	st = pt_stats(mm);
+	if (pt_strategy == PTSIM_STRATEGY_PERCPU) {
+		uint64_t before = st.refcount_atomics;
+
+		assert_true(before > 0);
+		assert_int_equal(st.nr_pte_tables, 1);
+		STEP(mm, ptsim_touch(mm, AT(0), PG, PTSIM_ACCESS_WRITE));
+		assert_int_equal(pt_stats(mm).refcount_atomics, before + 3);
+		/* a table of its own, in percpu mode: no atomics */
+		before = pt_stats(mm).refcount_atomics;
+		STEP(mm, ptsim_touch(mm, AT(2 * MiB), 2 * MiB, PTSIM_ACCESS_WRITE));
+		assert_int_equal(pt_stats(mm).refcount_atomics, before);
+	} else if (pt_strategy != PTSIM_STRATEGY_ATOMIC) {
+		assert_int_equal(st.refcount_atomics, 0);
+	}
+	printf("# %s: refcount_atomics %llu after %llu faults\n", ptsim_strategy_name(pt_strategy),
+	       (unsigned long long)pt_stats(mm).refcount_atomics,
+	       (unsigned long long)pt_stats(mm).faults);
+}
+
+/* A table emptied by a path that does not free (munmap's zap of part of a
+ * table) is freed by the next visitor under percpu, by that zap under atomic. */
+static void test_freed_per_path(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct ptsim_mm_stats st;
+
+	map_fixed(mm, AT(0), 2 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), 2 * PG, PTSIM_ACCESS_WRITE));
+	/* [w.......] after DONTNEED of the second page */
+	STEP(mm, ptsim_madvise(mm, AT(PG), PG, PTSIM_MADV_DONTNEED));
+	assert_int_equal(pt_stats(mm).nr_pte_tables, 1);
+	/* [ .......] munmap of the first page: the VMA still needs the table */
+	STEP(mm, ptsim_munmap(mm, AT(0), PG));
+	st = pt_stats(mm);
+	switch (pt_strategy) {
+	case PTSIM_STRATEGY_ATOMIC:
+		/* the zap dropped the last reference */
+		assert_int_equal(st.nr_pte_tables, 0);
+		assert_int_equal(st.pte_tables_freed_zap, 1);
+		break;
+	case PTSIM_STRATEGY_PERCPU:
+		/* empty, atomic mode, count 0: the release is a no-op */
+		assert_int_equal(st.nr_pte_tables, 1);
+		STEP(mm, ptsim_touch(mm, AT(8 * PG), PG, PTSIM_ACCESS_WRITE));
+		st = pt_stats(mm);
+		/* the fault's tryget failed and freed it, then allocated a new one */
+		assert_int_equal(st.pte_tables_freed_walker, 1);
+		assert_int_equal(st.pte_tables_allocated, 2);
+		assert_int_equal(st.nr_pte_tables, 1);
+		break;
+	case PTSIM_STRATEGY_BITFIELD:
+		assert_int_equal(st.nr_pte_tables, 1);
+		assert_int_equal(st.reclaimable_pt_bytes, TABLE_BYTES);
+		assert_int_equal(ptsim_reclaim(mm), TABLE_BYTES);
+		assert_int_equal(pt_stats(mm).pte_tables_freed_reclaim, 1);
+		break;
+	default:
+		assert_int_equal(st.nr_pte_tables, 1);
+		break;
+	}
+	STEP(mm, ptsim_munmap(mm, AT(0), 2 * MiB));
+	st = pt_stats(mm);
+	assert_int_equal(st.nr_pte_tables, 0);
+	assert_int_equal(st.pte_tables_freed, st.pte_tables_allocated);
+	assert_int_equal(st.pte_tables_freed_zap + st.pte_tables_freed_unmap +
+	                         st.pte_tables_freed_reclaim + st.pte_tables_freed_walker,
+	                 st.pte_tables_freed);
+}
+
+/* Global reclaim visits bitfield mms with the most reclaimable bytes first. */
+static void test_global_reclaim(void **state)
+{
+	struct pt_fixture *f = *state;
+	struct ptsim_mm *mm = f->mm, *other;
+	int64_t r;
+
+	if (pt_strategy != PTSIM_STRATEGY_BITFIELD)
+		skip();
+	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_BITFIELD, &other), 0);
+	pt_adopt(f, other);
+	map_fixed(mm, AT(0), 8 * MiB, PROT_RW);
+	map_fixed(other, AT(0), 4 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), 8 * MiB, PTSIM_ACCESS_WRITE));
+	STEP(other, ptsim_touch(other, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE));
+	STEP(mm, ptsim_madvise(mm, AT(0), 8 * MiB, PTSIM_MADV_DONTNEED));
+	STEP(other, ptsim_madvise(other, AT(0), 4 * MiB, PTSIM_MADV_DONTNEED));
+	/* a target the first (largest) mm meets: the other is left alone */
+	r = ptsim_reclaim_global(TABLE_BYTES);
+	assert_int_equal(r, 4 * TABLE_BYTES);
+	assert_int_equal(pt_stats(mm).reclaimable_pt_bytes, 0);
+	assert_int_equal(pt_stats(other).reclaimable_pt_bytes, 2 * TABLE_BYTES);
+	r = ptsim_reclaim_global(0);
+	assert_true(r >= (int64_t)(2 * TABLE_BYTES)); /* other tests' mms may add theirs */
+	assert_int_equal(pt_stats(other).reclaimable_pt_bytes, 0);
+	assert_mm_ok(mm);
+	assert_mm_ok(other);
+}
+
+/* The order follows the live bytes: 1, 3 and 2 empty tables in three mms. */
+static void test_global_reclaim_order(void **state)
+{
+	struct pt_fixture *f = *state;
+	struct ptsim_mm *m[3] = {f->mm};
+	static const uint64_t tables[3] = {1, 3, 2};
+
+	if (pt_strategy != PTSIM_STRATEGY_BITFIELD)
+		skip();
+	for (int i = 0; i < 3; i++) {
+		if (i) {
+			assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_BITFIELD, &m[i]), 0);
+			pt_adopt(f, m[i]);
+		}
+		map_fixed(m[i], AT(0), tables[i] * 2 * MiB, PROT_RW);
+		STEP(m[i], ptsim_touch(m[i], AT(0), tables[i] * 2 * MiB, PTSIM_ACCESS_WRITE));
+		STEP(m[i], ptsim_madvise(m[i], AT(0), tables[i] * 2 * MiB, PTSIM_MADV_DONTNEED));
+		assert_int_equal(pt_stats(m[i]).reclaimable_pt_bytes, tables[i] * TABLE_BYTES);
+	}
+	assert_int_equal(ptsim_reclaim_global(3 * TABLE_BYTES), 3 * TABLE_BYTES);
+	assert_int_equal(pt_stats(m[1]).pte_tables_freed_reclaim, 3);
+	assert_int_equal(ptsim_reclaim_global(1), 2 * TABLE_BYTES);
+	assert_int_equal(pt_stats(m[2]).pte_tables_freed_reclaim, 2);
+	assert_int_equal(pt_stats(m[0]).pte_tables_freed_reclaim, 0);
+	/* refilling an mm moves it back into the order */
+	STEP(m[2], ptsim_touch(m[2], AT(0), 4 * MiB, PTSIM_ACCESS_READ));
+	assert_int_equal(pt_stats(m[2]).reclaimable_pt_bytes, 2 * TABLE_BYTES);
+	assert_int_equal(ptsim_reclaim_global(1), 2 * TABLE_BYTES);
+	assert_int_equal(pt_stats(m[2]).zero_page_ptes, 0);
+	assert_int_equal(ptsim_reclaim_global(0), TABLE_BYTES);
+	assert_int_equal(ptsim_reclaim_global(0), 0);
+	for (int i = 0; i < 3; i++)
+		assert_mm_ok(m[i]);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, pt_setup, pt_teardown)
+
+int main(int argc, char **argv)
+{
+	static const struct CMUnitTest tests[] = {
+	        T(test_dontneed_1g),      T(test_bitfield_zero_page_tables),
+	        T(test_refcount_atomics), T(test_freed_per_path),
+	        T(test_global_reclaim),   T(test_global_reclaim_order),
+	};
+	static const enum ptsim_strategy all[] = {
+	        PTSIM_STRATEGY_NONE,   PTSIM_STRATEGY_RCU,      PTSIM_STRATEGY_ATOMIC,
+	        PTSIM_STRATEGY_PERCPU, PTSIM_STRATEGY_BITFIELD,
+	};
+	int failed = 0;
+
+	(void)argc;
+	(void)argv;
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		char name[64];
+
+		if (!ptsim_strategy_available(all[i]))
+			continue;
+		pt_strategy = all[i];
+		snprintf(name, sizeof(name), "strategies_%s", ptsim_strategy_name(all[i]));
+		failed += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]),
+		                                  NULL, NULL);
+	}
+	return failed ? 1 : 0;
+}
