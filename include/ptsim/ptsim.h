@@ -31,61 +31,61 @@ extern "C" {
 #define PTSIM_VERSION_PATCH 0
 
 /* The simulated address space (x86-64, 4-level paging). */
-#define PTSIM_PAGE_SHIFT 12
-#define PTSIM_PAGE_SIZE (1ULL << PTSIM_PAGE_SHIFT)
-#define PTSIM_PMD_SIZE (1ULL << 21) /* span of one PTE table */
-#define PTSIM_PUD_SIZE (1ULL << 30) /* span of one PMD table */
-#define PTSIM_PGDIR_SIZE (1ULL << 39) /* span of one PUD table */
+#define PTSIM_PAGE_SHIFT     12
+#define PTSIM_PAGE_SIZE      (1ULL << PTSIM_PAGE_SHIFT)
+#define PTSIM_PMD_SIZE       (1ULL << 21) /* span of one PTE table */
+#define PTSIM_PUD_SIZE       (1ULL << 30) /* span of one PMD table */
+#define PTSIM_PGDIR_SIZE     (1ULL << 39) /* span of one PUD table */
 #define PTSIM_PTRS_PER_TABLE 512
-#define PTSIM_TASK_SIZE 0x00007ffffffff000ULL /* as x86-64 TASK_SIZE_MAX */
-#define PTSIM_MMAP_MIN_ADDR 0x10000ULL /* mmap_min_addr with the LSM default */
+#define PTSIM_TASK_SIZE      0x00007ffffffff000ULL /* as x86-64 TASK_SIZE_MAX */
+#define PTSIM_MMAP_MIN_ADDR  0x10000ULL            /* mmap_min_addr with the LSM default */
 
 /* x86-64 entry bits, as the hardware and the kernel define them. */
-#define PTSIM_PTE_PRESENT (1ULL << 0)
-#define PTSIM_PTE_RW (1ULL << 1)
-#define PTSIM_PTE_USER (1ULL << 2)
-#define PTSIM_PTE_PWT (1ULL << 3)
-#define PTSIM_PTE_PCD (1ULL << 4)
-#define PTSIM_PTE_ACCESSED (1ULL << 5)
-#define PTSIM_PTE_DIRTY (1ULL << 6)
-#define PTSIM_PTE_PSE (1ULL << 7)
-#define PTSIM_PTE_GLOBAL (1ULL << 8)
-#define PTSIM_PTE_PROTNONE PTSIM_PTE_GLOBAL /* when PRESENT is clear */
-#define PTSIM_PTE_SPECIAL (1ULL << 9) /* software bit: zero page and pfn maps */
+#define PTSIM_PTE_PRESENT    (1ULL << 0)
+#define PTSIM_PTE_RW         (1ULL << 1)
+#define PTSIM_PTE_USER       (1ULL << 2)
+#define PTSIM_PTE_PWT        (1ULL << 3)
+#define PTSIM_PTE_PCD        (1ULL << 4)
+#define PTSIM_PTE_ACCESSED   (1ULL << 5)
+#define PTSIM_PTE_DIRTY      (1ULL << 6)
+#define PTSIM_PTE_PSE        (1ULL << 7)
+#define PTSIM_PTE_GLOBAL     (1ULL << 8)
+#define PTSIM_PTE_PROTNONE   PTSIM_PTE_GLOBAL /* when PRESENT is clear */
+#define PTSIM_PTE_SPECIAL    (1ULL << 9)      /* software bit: zero page and pfn maps */
 #define PTSIM_PTE_SOFT_DIRTY (1ULL << 11)
-#define PTSIM_PTE_NX (1ULL << 63)
-#define PTSIM_PTE_PFN_MASK 0x000ffffffffff000ULL
-#define PTSIM_PTE_PFN(pte) (((pte) & PTSIM_PTE_PFN_MASK) >> PTSIM_PAGE_SHIFT)
+#define PTSIM_PTE_NX         (1ULL << 63)
+#define PTSIM_PTE_PFN_MASK   0x000ffffffffff000ULL
+#define PTSIM_PTE_PFN(pte)   (((pte)&PTSIM_PTE_PFN_MASK) >> PTSIM_PAGE_SHIFT)
 
 /* Protections (as PROT_*). */
-#define PTSIM_PROT_NONE 0x0
-#define PTSIM_PROT_READ 0x1
+#define PTSIM_PROT_NONE  0x0
+#define PTSIM_PROT_READ  0x1
 #define PTSIM_PROT_WRITE 0x2
-#define PTSIM_PROT_EXEC 0x4
+#define PTSIM_PROT_EXEC  0x4
 
 /* mmap flags. Every mapping is anonymous and private (MAP_PRIVATE|MAP_ANONYMOUS). */
-#define PTSIM_MAP_FIXED 0x10
-#define PTSIM_MAP_POPULATE 0x8000
+#define PTSIM_MAP_FIXED           0x10
+#define PTSIM_MAP_POPULATE        0x8000
 #define PTSIM_MAP_FIXED_NOREPLACE 0x100000
 
 /* madvise advice, with Linux's values. */
-#define PTSIM_MADV_DONTNEED 4
-#define PTSIM_MADV_FREE 8
-#define PTSIM_MADV_POPULATE_READ 22
+#define PTSIM_MADV_DONTNEED       4
+#define PTSIM_MADV_FREE           8
+#define PTSIM_MADV_POPULATE_READ  22
 #define PTSIM_MADV_POPULATE_WRITE 23
 
 /* ptsim_touch access kinds. */
-#define PTSIM_ACCESS_READ 0
+#define PTSIM_ACCESS_READ  0
 #define PTSIM_ACCESS_WRITE 1
 
 /* Strategies for freeing PTE tables (see README, "Strategies"). */
 enum ptsim_strategy {
 	PTSIM_STRATEGY_NONE = 0, /* Linux <= 6.13: tables go with munmap/exit only */
-	PTSIM_STRATEGY_ATOMIC, /* 2021 atomic pte_refcount series */
-	PTSIM_STRATEGY_PERCPU, /* 2022 percpu_ref version */
+	PTSIM_STRATEGY_ATOMIC,   /* 2021 atomic pte_refcount series */
+	PTSIM_STRATEGY_PERCPU,   /* 2022 percpu_ref version */
 	PTSIM_STRATEGY_BITFIELD, /* 2022 RFC: mapped/zero counts + reclaim pass */
-	PTSIM_STRATEGY_RCU, /* upstream PT_RECLAIM, Linux 6.14+ */
-	PTSIM_STRATEGY_UNSAFE, /* frees with no protection: a broken scheme on purpose */
+	PTSIM_STRATEGY_RCU,      /* upstream PT_RECLAIM, Linux 6.14+ */
+	PTSIM_STRATEGY_UNSAFE,   /* frees with no protection: a broken scheme on purpose */
 	PTSIM_STRATEGY_COUNT
 };
 
@@ -107,7 +107,7 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **child);
 enum ptsim_strategy ptsim_mm_strategy(const struct ptsim_mm *mm);
 
 int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
-	       uint64_t *out_addr);
+               uint64_t *out_addr);
 int ptsim_munmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len);
 int ptsim_mprotect(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot);
 int ptsim_madvise(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int advice);
@@ -139,7 +139,7 @@ void ptsim_synchronize(void);
 struct ptsim_lock_stats {
 	uint64_t acquisitions;
 	uint64_t contended; /* acquisitions that had to wait */
-	uint64_t wait_ns; /* total time spent waiting */
+	uint64_t wait_ns;   /* total time spent waiting */
 };
 
 struct ptsim_mm_stats {
@@ -155,17 +155,17 @@ struct ptsim_mm_stats {
 	uint64_t faults; /* page faults handled (read + write + cow) */
 	uint64_t faults_read;
 	uint64_t faults_write;
-	uint64_t faults_cow; /* write faults on a present read-only entry */
+	uint64_t faults_cow;  /* write faults on a present read-only entry */
 	uint64_t access_hits; /* accesses that found a permitting present entry */
 	uint64_t pte_tables_allocated;
-	uint64_t pte_tables_freed; /* every path */
-	uint64_t pte_tables_freed_zap; /* by a zap (MADV_DONTNEED) */
-	uint64_t pte_tables_freed_unmap; /* by munmap / free_pgtables */
+	uint64_t pte_tables_freed;         /* every path */
+	uint64_t pte_tables_freed_zap;     /* by a zap (MADV_DONTNEED) */
+	uint64_t pte_tables_freed_unmap;   /* by munmap / free_pgtables */
 	uint64_t pte_tables_freed_reclaim; /* by a reclaim pass */
-	uint64_t pte_tables_freed_walker; /* by a walker dropping the last reference */
-	uint64_t tables_pending_free; /* unlinked, waiting for the RCU grace period */
-	uint64_t reclaimable_pt_bytes; /* what the strategy's reclaim pass could free now */
-	uint64_t refcount_atomics; /* atomic RMW on table reference state */
+	uint64_t pte_tables_freed_walker;  /* by a walker dropping the last reference */
+	uint64_t tables_pending_free;      /* unlinked, waiting for the RCU grace period */
+	uint64_t reclaimable_pt_bytes;     /* what the strategy's reclaim pass could free now */
+	uint64_t refcount_atomics;         /* atomic RMW on table reference state */
 	uint64_t reclaim_passes;
 	uint64_t reclaim_write_lock_ns; /* time reclaim held the mmap lock for write */
 	struct ptsim_lock_stats mmap_lock;
@@ -177,14 +177,14 @@ int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 
 struct ptsim_global_stats {
 	uint64_t live_mms;
-	uint64_t tables_in_use; /* allocated tables, PGD included */
+	uint64_t tables_in_use;       /* allocated tables, PGD included */
 	uint64_t tables_pending_free; /* waiting for a grace period, all mms */
-	uint64_t table_slabs; /* slabs backing tables and descriptors */
+	uint64_t table_slabs;         /* slabs backing tables and descriptors */
 	uint64_t table_slab_bytes;
-	uint64_t frames_in_use; /* data frames with a reference, zero page excluded */
-	uint64_t frame_meta_bytes; /* bytes of per-frame metadata allocated */
-	uint64_t sim_allocated_bytes; /* jemalloc: bytes allocated in libptsim's arena */
-	uint64_t sim_resident_bytes; /* jemalloc: resident bytes of that arena */
+	uint64_t frames_in_use;            /* data frames with a reference, zero page excluded */
+	uint64_t frame_meta_bytes;         /* bytes of per-frame metadata allocated */
+	uint64_t sim_allocated_bytes;      /* jemalloc: bytes allocated in libptsim's arena */
+	uint64_t sim_resident_bytes;       /* jemalloc: resident bytes of that arena */
 	struct ptsim_lock_stats mmap_lock; /* sums over every mm, live or gone */
 	struct ptsim_lock_stats ptl;
 	struct ptsim_lock_stats pmd_lock;
@@ -223,7 +223,7 @@ struct ptsim_walk_ops {
 	int (*pte_hole)(uint64_t addr, uint64_t next, int level, void *priv);
 };
 int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
-			  const struct ptsim_walk_ops *ops, void *priv);
+                          const struct ptsim_walk_ops *ops, void *priv);
 
 /*
  * Lockless walk, as GUP-fast: no mmap lock, each level read once inside an
@@ -260,11 +260,11 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
  * not a crash, not a silent wrong answer.
  */
 struct ptsim_uaf_report {
-	uint64_t table; /* address of the freed table that was accessed */
-	int level; /* 0 = PGD ... 3 = PTE */
+	uint64_t table;               /* address of the freed table that was accessed */
+	int level;                    /* 0 = PGD ... 3 = PTE */
 	enum ptsim_strategy strategy; /* of the mm the table belonged to */
-	const char *op; /* static string naming the walker: "gup_fast", ... */
-	uint64_t addr; /* the user address being resolved; 0 from pte_unmap_unlock */
+	const char *op;               /* static string naming the walker: "gup_fast", ... */
+	uint64_t addr;                /* the user address being resolved; 0 from pte_unmap_unlock */
 };
 /* 1 if this build has the detector. */
 int ptsim_checked_available(void);
