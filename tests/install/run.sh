@@ -120,7 +120,7 @@ run_hello hello "$tmp/hello" LD_LIBRARY_PATH="$libdir"
 
 step "examples/Makefile, out of tree"
 mkdir "$tmp/make"
-cp "$src/examples/Makefile" "$src/examples/ptsim_hello.c" "$tmp/make/"
+cp "$src/examples/Makefile" "$src/examples/ptsim_hello.c" "$src/examples/three_actors.c" "$tmp/make/"
 make -s -C "$tmp/make" CC="$CC"
 run_hello make "$tmp/make/ptsim_hello" LD_LIBRARY_PATH="$libdir"
 
