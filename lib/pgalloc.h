@@ -19,6 +19,13 @@ static inline spinlock_t *pt_entry_lockptr(struct ptsim_mm *mm, pte_t *table, in
 	return &mm->page_table_lock;
 }
 
+/* pmd_lockptr(): the PMD lock guarding the PMD entry *pmdp. */
+static inline spinlock_t *pmd_lockptr(struct ptsim_mm *mm, pte_t *pmdp,
+                                      struct ptsim_lock_stats **st)
+{
+	return pt_entry_lockptr(mm, (pte_t *)((uintptr_t)pmdp & PAGE_MASK), PT_LEVEL_PMD, st);
+}
+
 /* __pte_alloc() / __pmd_alloc() / __pud_alloc(): fill the none entry *p (in a
  * table of level child_level-1) with a new table, unless someone beat us. */
 int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level);

@@ -46,12 +46,6 @@ static inline void count_rmw(struct ptsim_mm *mm, uint64_t n)
 	stat_inc(&mm_ts(mm)->refcount_atomics, n);
 }
 
-static inline spinlock_t *pmd_lockptr(struct ptsim_mm *mm, pte_t *pmdp,
-                                      struct ptsim_lock_stats **st)
-{
-	return pt_entry_lockptr(mm, (pte_t *)((uintptr_t)pmdp & PAGE_MASK), PT_LEVEL_PMD, st);
-}
-
 static inline bool pmd_maps(pte_t pmdval, const struct ptdesc *pte)
 {
 	return !pte_none(pmdval) && entry_table(pmdval) == ptdesc_table(pte);

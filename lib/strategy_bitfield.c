@@ -142,12 +142,6 @@ struct bf_reclaim {
 	uint64_t freed;
 };
 
-static inline spinlock_t *pmd_lockptr(struct ptsim_mm *mm, pte_t *pmdp,
-                                      struct ptsim_lock_stats **st)
-{
-	return pt_entry_lockptr(mm, (pte_t *)((uintptr_t)pmdp & PAGE_MASK), PT_LEVEL_PMD, st);
-}
-
 /* The RFC's free_pte_table() step for one PMD, mmap lock held for write. */
 static void bf_reclaim_pmd(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
                            void *priv)

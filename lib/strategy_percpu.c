@@ -115,12 +115,6 @@ static int64_t pcpu_add(struct ptsim_mm *mm, struct pcpu_ref *p, int64_t n)
 	return __atomic_add_fetch(&p->count, n, __ATOMIC_ACQ_REL);
 }
 
-static inline spinlock_t *pmd_lockptr(struct ptsim_mm *mm, pte_t *pmdp,
-                                      struct ptsim_lock_stats **st)
-{
-	return pt_entry_lockptr(mm, (pte_t *)((uintptr_t)pmdp & PAGE_MASK), PT_LEVEL_PMD, st);
-}
-
 /* free_user_pte(): inside an RCU read section; frees the table if it is still
  * linked and its atomic-mode count is zero. */
 static void free_user_pte(struct ptsim_mm *mm, struct ptdesc *pte, struct pcpu_ref *p, bool zap)

@@ -18,12 +18,6 @@ static bool reclaim_pt_is_enabled(const struct zap_pte_state *z)
 	return z->reclaim_pt && !z->any_skipped && z->end - z->start >= PMD_SIZE;
 }
 
-static inline spinlock_t *pmd_lockptr(struct ptsim_mm *mm, pte_t *pmdp,
-                                      struct ptsim_lock_stats **st)
-{
-	return pt_entry_lockptr(mm, (pte_t *)((uintptr_t)pmdp & PAGE_MASK), PT_LEVEL_PMD, st);
-}
-
 /* try_get_and_clear_pmd(): the PTL is held and was held for the whole table. */
 static void rcu_zap_pte_locked(struct zap_pte_state *z)
 {
