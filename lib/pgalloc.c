@@ -104,6 +104,29 @@ void pte_unmap_unlock(struct ptsim_mm *mm, struct ptdesc *pte)
 		mm->ops->pte_put(mm, pte);
 }
 
+bool pte_table_free_if_dead(struct ptsim_mm *mm, struct ptdesc *pte,
+                            bool (*dead)(struct ptdesc *pte), bool zap)
+{
+	struct ptsim_lock_stats *st;
+	pte_t *pmdp = pte->parent;
+	spinlock_t *pml = pmd_lockptr(mm, pmdp, &st);
+	pte_t pmdval;
+	bool freed = false;
+
+	spin_lock(pml, st);
+	pmdval = pt_entry_read(pmdp);
+	if (!pte_none(pmdval) && entry_table(pmdval) == ptdesc_table(pte) && dead(pte)) {
+		set_pte(pmdp, 0); /* pmd_clear() + flush_tlb_range() */
+		freed = true;
+	}
+	spin_unlock(pml);
+	if (!freed)
+		return false;
+	stat_inc(zap ? &mm_ts(mm)->freed_zap : &mm_ts(mm)->freed_walker, 1);
+	pt_unlinked_free(mm, pte);
+	return true;
+}
+
 void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d)
 {
 	mm_account_table(mm, d->level, -1);

@@ -55,6 +55,16 @@ typedef void (*pmd_range_fn)(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, ui
                              void *priv);
 void walk_pmd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, pmd_range_fn fn, void *priv);
 
+/*
+ * free_pte_table() of the refcounting schemes: under the PMD lock, clear
+ * the PMD if it still maps `pte` and dead(pte) still holds (nobody revived
+ * it), then account the table to the path (freed_zap or freed_walker) and
+ * free it by RCU. The caller is in an RCU read section, which keeps the
+ * descriptor valid while it looks. Returns true if it freed the table.
+ */
+bool pte_table_free_if_dead(struct ptsim_mm *mm, struct ptdesc *pte,
+                            bool (*dead)(struct ptdesc *pte), bool zap);
+
 /* Unlink accounting and the free, shared by every path that removes a table
  * of any level whose parent entry the caller has already cleared. */
 void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d);

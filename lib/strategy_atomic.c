@@ -89,26 +89,10 @@ static bool atomic_pte_tryget(struct ptsim_mm *mm, struct ptdesc *pte)
 	return pte_revive(mm, pte);
 }
 
-/* free_pte_table() (v3 13/15): the count reached zero; we are in an RCU read
- * section, so the descriptor stays valid while we look at the PMD. */
-static void free_pte_table(struct ptsim_mm *mm, struct ptdesc *pte, bool zap)
+/* The last reference is gone and nobody revived the table (v3 13/15). */
+static bool atomic_dead(struct ptdesc *pte)
 {
-	struct ptsim_lock_stats *st;
-	pte_t *pmdp = pte->parent;
-	spinlock_t *pml = pmd_lockptr(mm, pmdp, &st);
-	bool freed = false;
-
-	spin_lock(pml, st);
-	if (pmd_maps(pt_entry_read(pmdp), pte) &&
-	    __atomic_load_n(&pte->pt_ref, __ATOMIC_ACQUIRE) == 0) {
-		set_pte(pmdp, 0);
-		freed = true;
-	}
-	spin_unlock(pml);
-	if (!freed)
-		return; /* revived, or already unlinked by another path */
-	stat_inc(zap ? &mm_ts(mm)->freed_zap : &mm_ts(mm)->freed_walker, 1);
-	pt_unlinked_free(mm, pte);
+	return __atomic_load_n(&pte->pt_ref, __ATOMIC_ACQUIRE) == 0;
 }
 
 /* pte_put_many(): drop n references; the last one frees the table. */
@@ -120,7 +104,7 @@ static void pte_put_many(struct ptsim_mm *mm, struct ptdesc *pte, uint64_t n, bo
 	c = __atomic_sub_fetch(&pte->pt_ref, n, __ATOMIC_ACQ_REL);
 	count_rmw(mm, 1);
 	if (c == 0)
-		free_pte_table(mm, pte, zap);
+		pte_table_free_if_dead(mm, pte, atomic_dead, zap);
 	ptsim_rcu_read_unlock();
 }
 

@@ -115,29 +115,19 @@ static int64_t pcpu_add(struct ptsim_mm *mm, struct pcpu_ref *p, int64_t n)
 	return __atomic_add_fetch(&p->count, n, __ATOMIC_ACQ_REL);
 }
 
-/* free_user_pte(): inside an RCU read section; frees the table if it is still
- * linked and its atomic-mode count is zero. */
-static void free_user_pte(struct ptsim_mm *mm, struct ptdesc *pte, struct pcpu_ref *p, bool zap)
+/* In atomic mode with no reference left: free_user_pte() may free it. */
+static bool pcpu_dead(struct ptdesc *pte)
 {
-	struct ptsim_lock_stats *st;
-	pte_t *pmdp = pte->parent;
-	spinlock_t *pml = pmd_lockptr(mm, pmdp, &st);
-	pte_t pmdval;
-	bool freed = false;
+	struct pcpu_ref *p = pcpu_of(pte);
 
-	spin_lock(pml, st);
-	pmdval = pt_entry_read(pmdp);
-	if (!pte_none(pmdval) && entry_table(pmdval) == ptdesc_table(pte) &&
-	    __atomic_load_n(&p->folded, __ATOMIC_ACQUIRE) &&
-	    __atomic_load_n(&p->count, __ATOMIC_ACQUIRE) == 0) {
-		set_pte(pmdp, 0); /* pmd_clear() + flush_tlb_range() */
-		freed = true;
-	}
-	spin_unlock(pml);
-	if (!freed)
-		return;
-	stat_inc(zap ? &mm_ts(mm)->freed_zap : &mm_ts(mm)->freed_walker, 1);
-	pt_unlinked_free(mm, pte);
+	return __atomic_load_n(&p->folded, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&p->count, __ATOMIC_ACQUIRE) == 0;
+}
+
+/* free_user_pte(): inside an RCU read section. */
+static void free_user_pte(struct ptsim_mm *mm, struct ptdesc *pte, bool zap)
+{
+	pte_table_free_if_dead(mm, pte, pcpu_dead, zap);
 }
 
 /* pte_tryget(): inside the RCU read section. percpu_ref_tryget() always
@@ -163,7 +153,7 @@ static bool pcpu_try_get(struct ptsim_mm *mm, struct ptdesc *pte, struct pcpu_re
 	}
 	if (rmw)
 		count_rmw(mm, rmw);
-	free_user_pte(mm, pte, p, false);
+	free_user_pte(mm, pte, false);
 	return false;
 }
 
@@ -253,7 +243,7 @@ static void try_to_free_user_pte(struct ptsim_mm *mm, pte_t *pmdp)
 	pcpu_switch_to_atomic_sync(mm, p);
 	ptsim_rcu_read_lock();
 	if (pcpu_add(mm, p, -1) == 0)
-		free_user_pte(mm, pte, p, true);
+		free_user_pte(mm, pte, true);
 	ptsim_rcu_read_unlock();
 }
 
