@@ -15,7 +15,7 @@ static struct ptsim_mm *mm_list;
 static uint64_t mm_next_id = 1;
 static uint64_t live_mms;
 /* Counters of mms that are gone, so global figures don't shrink. */
-static struct ptsim_lock_stats gone_locks[4];
+static struct ptsim_lock_stats gone_locks[5];
 
 struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm)
 {
@@ -75,6 +75,7 @@ struct ptsim_mm *mm_alloc(enum ptsim_strategy s)
 	pgd->state = PTD_LINKED;
 	mm->pgd = ptdesc_table(pgd);
 	mm->ops = ops;
+	mm->era = ops->era;
 	mm->strategy = s;
 	vma_tree_init(&mm->vmas);
 	mm->mmap_base = MMAP_BASE;
@@ -107,6 +108,7 @@ static void mm_free(struct ptsim_mm *mm)
 		lock_stats_add(&gone_locks[1], &s->ptl);
 		lock_stats_add(&gone_locks[2], &s->pmd_lock);
 		lock_stats_add(&gone_locks[3], &s->page_table_lock);
+		lock_stats_add(&gone_locks[4], &s->vma_lock);
 		ptsim_free(s);
 	}
 	pthread_mutex_unlock(&mm_list_lock);
@@ -166,11 +168,11 @@ void mmput(struct ptsim_mm *mm)
 	mmdrop(mm);
 }
 
-void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live);
-void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live)
+void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live);
+void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live)
 {
 	pthread_mutex_lock(&mm_list_lock);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		out[i] = gone_locks[i];
 	for (struct ptsim_mm *mm = mm_list; mm; mm = mm->global_next) {
 		struct ptsim_lock_stats dummy = {0};
@@ -181,6 +183,7 @@ void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live)
 			lock_stats_add(&out[1], &s->ptl);
 			lock_stats_add(&out[2], &s->pmd_lock);
 			lock_stats_add(&out[3], &s->page_table_lock);
+			lock_stats_add(&out[4], &s->vma_lock);
 		}
 		spin_unlock(&mm->stats_lock);
 	}
@@ -221,6 +224,11 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value)
 		if (value < 1 || value > UINT32_MAX)
 			return -EINVAL;
 		WRITE_ONCE(mm->gather_batch, (unsigned)value);
+		return 0;
+	case PTSIM_OPT_TLB_FLUSH_NS:
+		if (value > 1000000000ULL)
+			return -EINVAL;
+		WRITE_ONCE(mm->tlb_flush_ns, value);
 		return 0;
 	default:
 		return -EINVAL;

@@ -10,6 +10,7 @@
 #include "vma.h"
 
 struct pt_strategy;
+struct pt_era;
 
 /*
  * Counters one thread keeps for one mm: written only by that thread, summed
@@ -24,7 +25,9 @@ struct mm_thread_stats {
 	uint64_t pte_tables_allocated;
 	uint64_t freed_zap, freed_unmap, freed_reclaim, freed_walker;
 	uint64_t refcount_atomics;
-	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock;
+	uint64_t vma_lock_fallbacks; /* per-VMA lock attempts that fell back to the mmap lock */
+	uint64_t tlb_flushes, tlb_flush_ns, tlb_irqs_off_wait_ns;
+	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
 } __attribute__((aligned(64)));
 
 struct ptsim_mm {
@@ -32,6 +35,7 @@ struct ptsim_mm {
 	spinlock_t page_table_lock; /* PGD and PUD entries (pud_lock) */
 	pte_t *pgd;
 	const struct pt_strategy *ops;
+	const struct pt_era *era; /* ops->era: the locking protocol of its kernel */
 	enum ptsim_strategy strategy;
 	uint64_t id; /* never reused: keys the threads' stats caches */
 	struct vma_tree vmas;
@@ -39,6 +43,13 @@ struct ptsim_mm {
 	uint64_t next_anon_vma;
 	unsigned gather_batch; /* pages zapped before mmu_gather forces a flush */
 	bool shares_frames;    /* forked: frame refcounts include other mms' mappings */
+
+	/* ptsim_mm_set_option() tunables (see the public header) */
+	uint64_t tlb_flush_ns; /* PTSIM_OPT_TLB_FLUSH_NS */
+	unsigned mutant;       /* PTSIM_OPT_MUTANT: one protection removed */
+	unsigned nr_cpu_ids;   /* PTSIM_OPT_NR_CPU_IDS: percpu side-block sizing */
+	bool gp_expedited;     /* PTSIM_OPT_GP_EXPEDITED */
+	bool no_zero_page;     /* PTSIM_OPT_NO_ZERO_PAGE: mm_forbids_zeropage() */
 
 	/* VmPTE and table counts: atomics, they move at table granularity only */
 	int64_t pgtables_bytes;

@@ -6,7 +6,7 @@
 #include "memalloc.h"
 #include "strategy.h"
 
-void mm_global_lock_stats(struct ptsim_lock_stats out[4], uint64_t *live);
+void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live);
 int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 
 /* Sums without the mmap lock: exact when the mm is quiet, a snapshot otherwise. */
@@ -34,6 +34,11 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 		lock_stats_add(&st->ptl, &s->ptl);
 		lock_stats_add(&st->pmd_lock, &s->pmd_lock);
 		lock_stats_add(&st->page_table_lock, &s->page_table_lock);
+		lock_stats_add(&st->vma_lock, &s->vma_lock);
+		st->vma_lock_fallbacks += READ_ONCE(s->vma_lock_fallbacks);
+		st->tlb_flushes += READ_ONCE(s->tlb_flushes);
+		st->tlb_flush_ns += READ_ONCE(s->tlb_flush_ns);
+		st->tlb_irqs_off_wait_ns += READ_ONCE(s->tlb_irqs_off_wait_ns);
 	}
 	spin_unlock(&mm->stats_lock);
 	st->faults = st->faults_read + st->faults_write + st->faults_cow;
@@ -71,7 +76,7 @@ int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 
 int ptsim_get_global_stats(struct ptsim_global_stats *st)
 {
-	struct ptsim_lock_stats locks[4];
+	struct ptsim_lock_stats locks[5];
 
 	if (!st)
 		return -EINVAL;
@@ -86,6 +91,7 @@ int ptsim_get_global_stats(struct ptsim_global_stats *st)
 	st->ptl = locks[1];
 	st->pmd_lock = locks[2];
 	st->page_table_lock = locks[3];
+	st->vma_lock = locks[4];
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #ifndef PTSIM_STRATEGY_H
 #define PTSIM_STRATEGY_H
 
+#include "era.h"
 #include "mm.h"
 
 /* What zap_pte_range() tells the strategy about one PTE table it zapped. */
@@ -26,6 +27,7 @@ struct zap_pte_state {
 struct pt_strategy {
 	const char *name;
 	enum ptsim_strategy id;
+	const struct pt_era *era; /* the kernel it was written for (era.h) */
 
 	/* A PTE table was just allocated (constructor). */
 	void (*pte_table_ctor)(struct ptdesc *pte);
@@ -70,6 +72,7 @@ struct pt_strategy {
 const struct pt_strategy *strategy_get(enum ptsim_strategy s);
 
 extern const struct pt_strategy strategy_none;
+extern const struct pt_strategy strategy_none_5x;
 extern const struct pt_strategy strategy_rcu;
 extern const struct pt_strategy strategy_unsafe;
 extern const struct pt_strategy strategy_atomic;

@@ -161,6 +161,7 @@ static int atomic_check_pte_table(struct ptdesc *pte, unsigned nonnone, unsigned
 const struct pt_strategy strategy_atomic = {
         .name = "atomic",
         .id = PTSIM_STRATEGY_ATOMIC,
+        .era = &era_5_x,
         .ptes_set = atomic_ptes_set,
         .ptes_cleared = atomic_ptes_cleared,
         .pte_tryget = atomic_pte_tryget,

@@ -227,6 +227,7 @@ static int bf_check_pte_table(struct ptdesc *pte, unsigned nonnone, unsigned nze
 const struct pt_strategy strategy_bitfield = {
         .name = "bitfield",
         .id = PTSIM_STRATEGY_BITFIELD,
+        .era = &era_5_x,
         .ptes_set = bf_ptes_set,
         .ptes_cleared = bf_ptes_cleared,
         .pte_zero_replaced = bf_pte_zero_replaced,

@@ -295,6 +295,7 @@ static int percpu_check_pte_table(struct ptdesc *pte, unsigned nonnone, unsigned
 const struct pt_strategy strategy_percpu = {
         .name = "percpu",
         .id = PTSIM_STRATEGY_PERCPU,
+        .era = &era_5_x,
         .ptes_set = percpu_ptes_set,
         .ptes_cleared = percpu_ptes_cleared,
         .pte_tryget = percpu_pte_tryget,

@@ -90,6 +90,7 @@ static void rcu_zap_pte_done(struct zap_pte_state *z)
 const struct pt_strategy strategy_rcu = {
         .name = "rcu",
         .id = PTSIM_STRATEGY_RCU,
+        .era = &era_6_18,
         .zap_pte_locked = rcu_zap_pte_locked,
         .zap_pte_done = rcu_zap_pte_done,
 };

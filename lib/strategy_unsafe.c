@@ -37,6 +37,7 @@ static void unsafe_free_table(struct ptdesc *d)
 const struct pt_strategy strategy_unsafe = {
         .name = "unsafe",
         .id = PTSIM_STRATEGY_UNSAFE,
+        .era = &era_6_18,
         .zap_pte_done = unsafe_zap_pte_done,
         .free_table = unsafe_free_table,
 };

@@ -86,6 +86,7 @@ enum ptsim_strategy {
 	PTSIM_STRATEGY_BITFIELD, /* 2022 RFC: mapped/zero counts + reclaim pass */
 	PTSIM_STRATEGY_RCU,      /* upstream PT_RECLAIM, Linux 6.14+ */
 	PTSIM_STRATEGY_UNSAFE,   /* frees with no protection: a broken scheme on purpose */
+	PTSIM_STRATEGY_NONE_5X,  /* "none-5.x": the era-5.x baseline (no freeing, 5.x locking) */
 	PTSIM_STRATEGY_COUNT
 };
 
@@ -93,6 +94,12 @@ enum ptsim_strategy {
 int ptsim_strategy_parse(const char *name, enum ptsim_strategy *out);
 /* The strategy's name, or NULL for a value out of range. */
 const char *ptsim_strategy_name(enum ptsim_strategy s);
+/*
+ * The era of a strategy: the locking and walker protocol of the kernel it
+ * was written for, "6.18" (none, rcu, unsafe) or "5.x" (none-5.x, atomic,
+ * percpu, bitfield); NULL for a value out of range. docs/design.md, "Eras".
+ */
+const char *ptsim_strategy_era(enum ptsim_strategy s);
 /* 1 if ptsim_mm_create() accepts the strategy in this build, else 0. */
 int ptsim_strategy_available(enum ptsim_strategy s);
 
@@ -172,6 +179,11 @@ struct ptsim_mm_stats {
 	struct ptsim_lock_stats ptl; /* PTE table locks */
 	struct ptsim_lock_stats pmd_lock;
 	struct ptsim_lock_stats page_table_lock; /* mm->page_table_lock (PUD/PGD level) */
+	struct ptsim_lock_stats vma_lock;        /* per-VMA locks (era 6.18), readers and writers */
+	uint64_t vma_lock_fallbacks;   /* per-VMA lock attempts that fell back to the mmap lock */
+	uint64_t tlb_flushes;          /* simulated TLB shootdowns */
+	uint64_t tlb_flush_ns;         /* time they cost: calibrated delay + irqs-off waits */
+	uint64_t tlb_irqs_off_wait_ns; /* part of it spent waiting for irqs-off sections */
 };
 int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 
@@ -189,6 +201,7 @@ struct ptsim_global_stats {
 	struct ptsim_lock_stats ptl;
 	struct ptsim_lock_stats pmd_lock;
 	struct ptsim_lock_stats page_table_lock;
+	struct ptsim_lock_stats vma_lock;
 };
 int ptsim_get_global_stats(struct ptsim_global_stats *st);
 
@@ -247,6 +260,34 @@ void ptsim_unpin(const uint64_t *pfns, int nr_pages);
  *  table). Must be >= 1.
  */
 #define PTSIM_OPT_GATHER_BATCH 1
+/*
+ *  PTSIM_OPT_TLB_FLUSH_NS: the calibrated cost of one TLB shootdown (IPIs
+ *  sent and acknowledged), spun wherever the kernel flushes; default 0.
+ *  Besides it, a shootdown always waits for threads inside an interrupts-off
+ *  section (GUP-fast, the simulated MMU walk) of that mm.
+ *  PTSIM_OPT_MUTANT: removes one protection of the mm's strategy
+ *  (PTSIM_MUTANT_*), to show that the use-after-free detector or the
+ *  invariant checker catches the race it guards against. -EINVAL for a
+ *  mutant of another strategy. Research and tests only.
+ *  PTSIM_OPT_NR_CPU_IDS: nr_cpu_ids for sizing percpu's per-table
+ *  percpu_ref block (default: the CPUs online).
+ *  PTSIM_OPT_GP_EXPEDITED: 1 = percpu's synchronous switch to atomic mode
+ *  waits for an expedited grace period, 0 (default) = a normal one.
+ *  PTSIM_OPT_NO_ZERO_PAGE: 1 = read faults map a fresh frame instead of
+ *  the zero page, as on a host where mm_forbids_zeropage() holds.
+ */
+#define PTSIM_OPT_TLB_FLUSH_NS 2
+#define PTSIM_OPT_MUTANT       3
+#define PTSIM_OPT_NR_CPU_IDS   4
+#define PTSIM_OPT_GP_EXPEDITED 5
+#define PTSIM_OPT_NO_ZERO_PAGE 6
+
+#define PTSIM_MUTANT_NONE               0
+#define PTSIM_MUTANT_BITFIELD_READ_LOCK 1 /* reclaim under the mmap read lock */
+#define PTSIM_MUTANT_ATOMIC_NO_TRYGET   2 /* visitors map the table without a reference */
+#define PTSIM_MUTANT_PERCPU_NO_GP       3 /* the switch to atomic mode skips the grace period */
+#define PTSIM_MUTANT_RCU_NO_PMD_RECHECK 4 /* pte_offset_map_lock() trusts its PMD snapshot */
+#define PTSIM_MUTANT_RCU_FEB2025        5 /* the fast path frees a table whose PTL was dropped */
 int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
 
 /*

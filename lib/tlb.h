@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TLB shootdown model. The simulator has no TLB; what it models is the
+ * cost and the ordering of a shootdown, charged to the mm where the kernel
+ * flushes (the end of each mmu_gather, mprotect, and the synchronous
+ * per-table flush_tlb_range() the 2021/2022 series did under the PMD lock):
+ *
+ *  - a calibrated delay (PTSIM_OPT_TLB_FLUSH_NS, spun, not slept), the cost
+ *    of sending the IPIs and waiting for their acknowledgements;
+ *  - the wait for every thread that is inside an interrupts-off section
+ *    (GUP-fast, the simulated MMU walk) to leave it: a CPU with interrupts
+ *    off does not acknowledge the IPI. In era 5.x this wait is what keeps a
+ *    table that a strategy frees right after the flush alive for GUP-fast.
+ *
+ * Both are counted in the mm's stats (tlb_flushes, tlb_flush_ns,
+ * tlb_irqs_off_wait_ns).
+ */
+#ifndef PTSIM_TLB_H
+#define PTSIM_TLB_H
+
+#include "mm.h"
+
+/* flush_tlb_range() / tlb_flush_mmu(): one shootdown for [start, end) of mm. */
+void flush_tlb_range(struct ptsim_mm *mm, uint64_t start, uint64_t end);
+
+/* local_irq_save() / local_irq_restore() around GUP-fast and the MMU walk. */
+void local_irq_disable(void);
+void local_irq_enable(void);
+
+#endif
