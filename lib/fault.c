@@ -63,14 +63,20 @@ static int do_anonymous_page(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pt
 {
 	struct mm_thread_stats *ts = mm_ts(mm);
 
-	if (write) {
+	/* mm_forbids_zeropage(): a read fault takes a frame, mapped writable
+	 * and dirty when the VMA allows writes, as a write fault would. */
+	if (write || READ_ONCE(mm->no_zero_page)) {
 		uint32_t frame = frame_alloc();
 
 		if (frame == UINT32_MAX)
 			return -ENOMEM;
-		set_pte(pte, mk_anon_pte(frame, vma->prot, true));
+		set_pte(pte,
+		        mk_anon_pte(frame, vma->prot, write || (vma->prot & PTSIM_PROT_WRITE)));
 		stat_inc(&ts->rss, 1);
-		stat_inc(&ts->faults_write, 1);
+		stat_inc(write ? &ts->faults_write : &ts->faults_read, 1);
+		if (mm->ops->ptes_set)
+			mm->ops->ptes_set(d, 1, 0);
+		return 0;
 	} else {
 		set_pte(pte, mk_zero_pte(vma->prot));
 		stat_inc(&ts->zero_ptes, 1);
@@ -120,8 +126,10 @@ static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmd
 	pte_t *pte, e;
 	int ret;
 
-	/* vmf_anon_prepare(): before the PTL, as it takes page_table_lock. */
-	if (write)
+	/* vmf_anon_prepare(): before the PTL, as it takes page_table_lock. A
+	 * read fault maps the zero page and needs no anon_vma, unless the mm
+	 * forbids the zero page and a read fault allocates a frame too. */
+	if (write || READ_ONCE(mm->no_zero_page))
 		anon_vma_prepare(mm, vma);
 	for (;;) {
 		if (pte_none(pt_entry_read(pmdp)) && __pt_alloc(mm, pmdp, PT_LEVEL_PTE))

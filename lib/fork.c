@@ -154,6 +154,14 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	ret = vma_tree_clone(&child->vmas, &parent->vmas);
 	child->mmap_base = parent->mmap_base;
 	child->next_anon_vma = parent->next_anon_vma;
+	/* The tunables are the process's, as a forked task keeps its sysctls. */
+	child->gather_batch = parent->gather_batch;
+	child->tlb_flush_ns = parent->tlb_flush_ns;
+	child->mutant = parent->mutant;
+	child->nr_cpu_ids = parent->nr_cpu_ids;
+	child->gp_expedited = parent->gp_expedited;
+	child->no_zero_page = parent->no_zero_page;
+	child->ever_mapped = parent->ever_mapped;
 	/* vma_needs_copy(): only VMAs with an anon_vma have anything to copy. */
 	for (uint32_t i = 0; !ret && i < parent->vmas.nr; i++)
 		if (parent->vmas.v[i].anon_vma)

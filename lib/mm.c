@@ -3,6 +3,7 @@
 #include "mm.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include "memalloc.h"
 #include "strategy.h"
@@ -80,6 +81,11 @@ struct ptsim_mm *mm_alloc(enum ptsim_strategy s)
 	vma_tree_init(&mm->vmas);
 	mm->mmap_base = MMAP_BASE;
 	mm->gather_batch = GATHER_BATCH;
+	{
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+
+		mm->nr_cpu_ids = n > 0 ? (unsigned)n : 1;
+	}
 	mm_account_table(mm, PT_LEVEL_PGD, 1);
 	mm->users = 1;
 	mm->count = 1;
@@ -229,6 +235,31 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value)
 		if (value > 1000000000ULL)
 			return -EINVAL;
 		WRITE_ONCE(mm->tlb_flush_ns, value);
+		return 0;
+	case PTSIM_OPT_MUTANT:
+		if (value != PTSIM_MUTANT_NONE &&
+		    (value >= 32 || !(mm->ops->mutants & (1u << value))))
+			return -EINVAL;
+		/* A protocol switched mid-life would leave tables in states the
+		 * other protocol never makes: only before the first mapping. */
+		if (READ_ONCE(mm->ever_mapped))
+			return -EBUSY;
+		WRITE_ONCE(mm->mutant, (unsigned)value);
+		return 0;
+	case PTSIM_OPT_NR_CPU_IDS:
+		if (value < 1 || value > 8192)
+			return -EINVAL;
+		WRITE_ONCE(mm->nr_cpu_ids, (unsigned)value);
+		return 0;
+	case PTSIM_OPT_GP_EXPEDITED:
+		if (value > 1)
+			return -EINVAL;
+		WRITE_ONCE(mm->gp_expedited, value == 1);
+		return 0;
+	case PTSIM_OPT_NO_ZERO_PAGE:
+		if (value > 1)
+			return -EINVAL;
+		WRITE_ONCE(mm->no_zero_page, value == 1);
 		return 0;
 	default:
 		return -EINVAL;

@@ -133,6 +133,7 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 	v.flags = (prot & PTSIM_PROT_WRITE) ? VMA_ACCOUNT : 0;
 	i = vma_find_index(t, addr);
 	vma_insert(t, i, &v);
+	WRITE_ONCE(mm->ever_mapped, true);
 	vma_merge_around(t, i);
 out:
 	mmap_write_unlock(mm);

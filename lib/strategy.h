@@ -28,6 +28,7 @@ struct pt_strategy {
 	const char *name;
 	enum ptsim_strategy id;
 	const struct pt_era *era; /* the kernel it was written for (era.h) */
+	uint32_t mutants;         /* bit n: accepts PTSIM_OPT_MUTANT value n */
 
 	/* A PTE table was just allocated (constructor). */
 	void (*pte_table_ctor)(struct ptdesc *pte);
