@@ -43,8 +43,14 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 
 	if (pte_none(pt_entry_read(dst_pmdp)) && __pt_alloc(w->dst, dst_pmdp, PT_LEVEL_PTE))
 		return -ENOMEM;
+	/* The child's table is new and under our write lock: only the
+	 * strategy's allocation can make it unmappable. */
 	dst = pte_offset_map_lock(w->dst, dst_pmdp, addr, &dd);
+	if (!dst)
+		return -ENOMEM;
 	src = pte_offset_map_lock(w->src, src_pmdp, addr, &sd);
+	if (!src && pte_map_enomem())
+		ret = -ENOMEM;
 	if (src) {
 		for (; addr < end; addr += PAGE_SIZE, src++, dst++) {
 			pte_t e = ptep_get(src);

@@ -58,6 +58,7 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc)
 
 pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp)
 {
+	ptsim_current.pte_map_enomem = false;
 	for (;;) {
 		pte_t pmdval;
 		struct ptdesc *d;
