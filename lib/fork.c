@@ -157,7 +157,8 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	w.src = parent;
 	mmap_write_lock(parent);
 	mmap_write_lock(child);
-	ret = vma_tree_clone(&child->vmas, &parent->vmas);
+	/* An mm that never mapped anything has no VMA array to copy. */
+	ret = parent->vmas.nr ? vma_tree_clone(&child->vmas, &parent->vmas) : 0;
 	child->mmap_base = parent->mmap_base;
 	child->next_anon_vma = parent->next_anon_vma;
 	/* The tunables are the process's, as a forked task keeps its sysctls. */

@@ -210,7 +210,8 @@ int ptsim_get_global_stats(struct ptsim_global_stats *st);
  * the entries, pgtables_bytes against the reachable tables, RSS against the
  * mapped frames, frame references against the mappings, no freed table
  * reachable. Returns 0 when consistent, else -EUCLEAN with a description of
- * the first broken invariant in msg (if msg is not NULL).
+ * the first broken invariant in msg (if msg is not NULL). -ENOMEM when the
+ * check could not allocate its own bookkeeping: no verdict either way.
  */
 int ptsim_mm_check(struct ptsim_mm *mm, char *msg, size_t msglen);
 
@@ -293,7 +294,9 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
 /*
  * Use-after-free detector ("checked mode"). When the library is built with
  * it (CMake option PTSIM_CHECKED, on by default) and it is switched on
- * (ptsim_set_checked(1), or PTSIM_CHECKED=1 in the environment at load),
+ * (ptsim_set_checked(1), or PTSIM_CHECKED=1 in the environment at load:
+ * 1/on/true/yes switch it on, 0/off/false/no leave it off, any other value
+ * leaves it off with a warning on stderr),
  * a freed table is poisoned and kept in quarantine instead of being reused
  * at once, and every walker (faults, zaps, locked walks, GUP-fast, the
  * simulated MMU) validates each table it reads. An access to a freed table
