@@ -68,7 +68,17 @@ extern "C" {
 #define PTSIM_MAP_POPULATE        0x8000
 #define PTSIM_MAP_FIXED_NOREPLACE 0x100000
 
-/* madvise advice, with Linux's values. */
+/*
+ * madvise advice, with Linux's values. NORMAL and WILLNEED are accepted and
+ * do nothing here (no readahead, no swap to read back); COLD and PAGEOUT
+ * make the entries of frames only this mm maps old (pte_mkold), as Linux
+ * does before deactivating or reclaiming them; with no swap modelled,
+ * PAGEOUT reclaims nothing beyond that.
+ */
+#define PTSIM_MADV_NORMAL         0
+#define PTSIM_MADV_WILLNEED       3
+#define PTSIM_MADV_COLD           20
+#define PTSIM_MADV_PAGEOUT        21
 #define PTSIM_MADV_DONTNEED       4
 #define PTSIM_MADV_FREE           8
 #define PTSIM_MADV_POPULATE_READ  22
