@@ -48,20 +48,11 @@ static bool advice_valid(int advice)
 	       advice == PTSIM_MADV_COLD || advice == PTSIM_MADV_PAGEOUT;
 }
 
-/* madvise_populate(): fault the range in; stops at the first hole. */
+/* madvise_populate(): fault the range in, VMA by VMA as faultin_page_range()
+ * does: what precedes a hole (-ENOMEM) or a VMA that forbids the access
+ * (-EINVAL) stays populated. */
 static int madvise_populate(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool write)
 {
-	const struct vma_tree *t = &mm->vmas;
-	uint64_t pos = start;
-
-	/* Permissions first, so a forbidden range changes nothing. */
-	for (uint32_t i = vma_find_index(t, start); i < t->nr && pos < end; i++) {
-		if (t->v[i].start > pos)
-			break; /* the hole: populate up to it, then -ENOMEM */
-		if (!vma_permits(&t->v[i], write))
-			return -EINVAL;
-		pos = t->v[i].end;
-	}
 	return populate_range(mm, start, end, write);
 }
 

@@ -221,6 +221,47 @@ static void test_madvise_accepted(void **state)
 	}
 }
 
+/* What Linux leaves behind when a range call fails part-way (the header's
+ * conventions): checked against the host with mincore(). */
+static void test_partial_failures(void **state)
+{
+	(void)state;
+	for_each_strategy(s)
+	{
+		struct ptsim_mm *mm;
+		struct ptsim_mm_stats st;
+
+		assert_int_equal(ptsim_mm_create(s, &mm), 0);
+		/* [rw rw rw rw][ro ro ro ro]: POPULATE_WRITE fills the rw VMA, then -EINVAL. */
+		assert_int_equal(ptsim_mmap(mm, AT(0), 4 * PG, PROT_RW, PTSIM_MAP_FIXED, NULL), 0);
+		assert_int_equal(
+		        ptsim_mmap(mm, AT(4 * PG), 4 * PG, PTSIM_PROT_READ, PTSIM_MAP_FIXED, NULL),
+		        0);
+		assert_int_equal(ptsim_madvise(mm, AT(0), 8 * PG, PTSIM_MADV_POPULATE_WRITE),
+		                 -EINVAL);
+		assert_int_equal(ptsim_mm_get_stats(mm, &st), 0);
+		assert_int_equal(st.rss_anon_pages, 4);
+		assert_consistent(mm);
+		/* [rw x4][hole]: POPULATE_WRITE fills the VMA, then -ENOMEM. */
+		assert_int_equal(ptsim_mmap(mm, AT(MiB), 4 * PG, PROT_RW, PTSIM_MAP_FIXED, NULL),
+		                 0);
+		assert_int_equal(ptsim_madvise(mm, AT(MiB), 8 * PG, PTSIM_MADV_POPULATE_WRITE),
+		                 -ENOMEM);
+		assert_int_equal(ptsim_mm_get_stats(mm, &st), 0);
+		assert_int_equal(st.rss_anon_pages, 8);
+		/* DONTNEED over [rw x4][hole] zaps the VMA, then -ENOMEM. */
+		assert_int_equal(ptsim_madvise(mm, AT(MiB), 8 * PG, PTSIM_MADV_DONTNEED), -ENOMEM);
+		assert_int_equal(ptsim_mm_get_stats(mm, &st), 0);
+		assert_int_equal(st.rss_anon_pages, 4);
+		/* mprotect over a hole: nothing changes (libptsim's one departure). */
+		assert_int_equal(ptsim_mprotect(mm, AT(MiB), 8 * PG, PTSIM_PROT_READ), -ENOMEM);
+		assert_int_equal(ptsim_mm_get_stats(mm, &st), 0);
+		assert_int_equal(st.nr_vmas, 3);
+		assert_consistent(mm);
+		ptsim_mm_destroy(mm);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +271,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_map_fixed_above_task_size),
 	        cmocka_unit_test(test_mprotect_bad_prot_order),
 	        cmocka_unit_test(test_madvise_accepted),
+	        cmocka_unit_test(test_partial_failures),
 	};
 
 	/* test_robust env-checked EXPECTED: PTSIM_CHECKED as set by ctest

@@ -9,7 +9,17 @@
  * Conventions:
  *  - Functions return 0 (or a non-negative count) on success and a negative
  *    errno on failure, with the Linux kernel's choice of errno. A call that
- *    fails changes nothing.
+ *    fails for bad arguments changes nothing. Where Linux works through a
+ *    range and fails part-way, so does libptsim, and what was done stays:
+ *    madvise() over a range with holes applies the advice to the mapped
+ *    parts and then returns -ENOMEM; MADV_POPULATE_* keeps the pages it
+ *    populated before a hole (-ENOMEM), a VMA that forbids the access
+ *    (-EINVAL) or an allocation failure (-ENOMEM), and ptsim_touch() those
+ *    before an allocation failure; a failed ptsim_fork() leaves the
+ *    parent's private entries write-protected, as dup_mmap() does (the next
+ *    write reuses the frame). One departure: ptsim_mprotect() over a range
+ *    with a hole changes nothing and returns -ENOMEM, where Linux changes
+ *    the VMAs before the hole.
  *  - Addresses and lengths are uint64_t user virtual addresses of the
  *    simulated process (48-bit, user half: below PTSIM_TASK_SIZE).
  *  - Any thread may call any function at any time; the library registers

@@ -97,12 +97,60 @@ static void test_parse_bool(void **state)
 	assert_int_equal(ptsim_parse_bool(NULL), -1);
 }
 
+/* A failed fork leaves the parent's entries write-protected, as dup_mmap()
+ * does; the parent's next write reuses its frame (the child is gone). */
+static void test_failed_fork_leaves_parent_wrprotected(void **state)
+{
+	for (int s = 0; s < PTSIM_STRATEGY_COUNT; s++) {
+		struct ptsim_mm *mm, *child = NULL;
+		struct ptsim_mm_stats before, after;
+		uint64_t pte, pte2;
+		int ret = -ENOMEM;
+
+		(void)state;
+		if (!ptsim_strategy_available((enum ptsim_strategy)s))
+			continue;
+		assert_int_equal(ptsim_mm_create((enum ptsim_strategy)s, &mm), 0);
+		/* Two PMDs' worth, so the copy can fail after the first table. */
+		assert_int_equal(ptsim_mmap(mm, BASE, 4 << 20, PTSIM_PROT_READ | PTSIM_PROT_WRITE,
+		                            PTSIM_MAP_FIXED, NULL),
+		                 0);
+		assert_int_equal(ptsim_touch(mm, BASE, 4 << 20, PTSIM_ACCESS_WRITE), 0);
+		/* A failure after the first PTE table was copied. */
+		for (unsigned n = 1; n < 64; n++) {
+			ptsim_memalloc_fail_nth(n);
+			ret = ptsim_fork(mm, &child);
+			ptsim_memalloc_fail_nth(0);
+			if (ret == 0) {
+				ptsim_mm_destroy(child);
+				break;
+			}
+			assert_int_equal(ret, -ENOMEM);
+			assert_int_equal(ptsim_get_pte(mm, BASE, &pte), 0);
+			if (!(pte & PTSIM_PTE_RW))
+				break; /* the first table was write-protected, then it failed */
+		}
+		assert_int_not_equal(ret, 0);
+		assert_int_equal(ptsim_mm_check(mm, NULL, 0), 0);
+		assert_int_equal(ptsim_mm_get_stats(mm, &before), 0);
+		assert_int_equal(ptsim_touch(mm, BASE, 4096, PTSIM_ACCESS_WRITE), 0);
+		assert_int_equal(ptsim_get_pte(mm, BASE, &pte2), 0);
+		assert_true(pte2 & PTSIM_PTE_RW);
+		assert_int_equal(PTSIM_PTE_PFN(pte2), PTSIM_PTE_PFN(pte)); /* reused */
+		assert_int_equal(ptsim_mm_get_stats(mm, &after), 0);
+		assert_int_equal(after.faults_cow, before.faults_cow + 1);
+		assert_int_equal(after.rss_anon_pages, before.rss_anon_pages);
+		ptsim_mm_destroy(mm);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_unpin_from_fresh_thread),
 	        cmocka_unit_test(test_check_enomem),
 	        cmocka_unit_test(test_parse_bool),
+	        cmocka_unit_test(test_failed_fork_leaves_parent_wrprotected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
