@@ -41,7 +41,8 @@ struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm)
 		s->owner = t->tid;
 		spin_lock(&mm->stats_lock, &dummy);
 		s->next = mm->stats_list;
-		mm->stats_list = s;
+		/* Released: flush_tlb_range() walks the list without the lock. */
+		__atomic_store_n(&mm->stats_list, s, __ATOMIC_RELEASE);
 		spin_unlock(&mm->stats_lock);
 	}
 	slot = t->stats_cache_next++ % ARRAY_SIZE(t->stats_cache);

@@ -20,11 +20,21 @@
 
 #include "mm.h"
 
-/* flush_tlb_range() / tlb_flush_mmu(): one shootdown for [start, end) of mm. */
+/*
+ * flush_tlb_range() / tlb_flush_mmu_tlbonly(): one shootdown for [start,
+ * end) of mm. Entries (or tables) cleared before the call are unreachable
+ * for every irqs-off section that runs after it returns. The caller may
+ * hold spinlocks (the PMD lock), as in the kernel; it must not be waited
+ * for by a thread inside an irqs-off section, which takes none.
+ */
 void flush_tlb_range(struct ptsim_mm *mm, uint64_t start, uint64_t end);
 
-/* local_irq_save() / local_irq_restore() around GUP-fast and the MMU walk. */
-void local_irq_disable(void);
-void local_irq_enable(void);
+/*
+ * local_irq_save() / local_irq_restore() around GUP-fast and the MMU walk,
+ * for mm: a flush of mm that starts while the section is open waits for it
+ * to end. Not nested; mm_enter(mm) must have succeeded.
+ */
+void local_irq_disable(struct ptsim_mm *mm);
+void local_irq_enable(struct ptsim_mm *mm);
 
 #endif
