@@ -169,13 +169,12 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 	pte_t need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
 	pte_t set = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
 	pte_t *table = mm->pgd, *p, e;
-	bool hit = false, chk = uaf_checked();
-
-	bool rcu = mm->era->irqs_off_rcu;
+	bool hit = false, chk = uaf_checked(), rcu = mm->era->irqs_off_rcu;
+	struct mm_thread_stats *ts = mm_ts(mm);
 
 	/* The MMU holds no lock: a walk is an irqs-off section that a TLB
 	 * flush waits for (tlb.h), and an RCU reader in era 6.18, as GUP-fast. */
-	local_irq_disable(mm);
+	local_irq_disable(ts);
 	if (rcu)
 		ptsim_rcu_read_lock();
 	for (int l = PT_LEVEL_PGD; l < PT_LEVEL_PTE; l++) {
@@ -202,6 +201,6 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 out:
 	if (rcu)
 		ptsim_rcu_read_unlock();
-	local_irq_enable(mm);
+	local_irq_enable(ts);
 	return hit;
 }

@@ -56,6 +56,7 @@ static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_
 
 int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, uint64_t *pfns)
 {
+	struct mm_thread_stats *ts;
 	bool rcu;
 	int n = 0;
 
@@ -64,8 +65,9 @@ int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, 
 		return -EINVAL;
 	if (mm_enter(mm))
 		return 0; /* no memory for this thread's counters: the slow path */
+	ts = mm_ts(mm);
 	rcu = mm->era->irqs_off_rcu;
-	local_irq_disable(mm);
+	local_irq_disable(ts);
 	if (rcu)
 		ptsim_rcu_read_lock();
 	for (; n < nr_pages; n++, addr += PAGE_SIZE)
@@ -73,7 +75,7 @@ int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, 
 			break;
 	if (rcu)
 		ptsim_rcu_read_unlock();
-	local_irq_enable(mm);
+	local_irq_enable(ts);
 	return n;
 }
 

@@ -29,12 +29,33 @@
  */
 void flush_tlb_range(struct ptsim_mm *mm, uint64_t start, uint64_t end);
 
+/* Set once at load: flushes order themselves against irqs-off sections
+ * with sys_membarrier, so a section start needs no fence (tlb.c). */
+extern bool tlb_asym_fence;
+
 /*
  * local_irq_save() / local_irq_restore() around GUP-fast and the MMU walk,
  * for mm: a flush of mm that starts while the section is open waits for it
  * to end. Not nested; mm_enter(mm) must have succeeded.
  */
-void local_irq_disable(struct ptsim_mm *mm);
-void local_irq_enable(struct ptsim_mm *mm);
+static inline void local_irq_disable(struct mm_thread_stats *ts)
+{
+	uint64_t seq = __atomic_load_n(&ts->irqs_off_seq, __ATOMIC_RELAXED) + 1;
+
+	/* The odd value must be visible before the section reads any entry:
+	 * a full fence, unless the flusher's membarrier provides it. */
+	if (likely(tlb_asym_fence)) {
+		__atomic_store_n(&ts->irqs_off_seq, seq, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	} else {
+		__atomic_store_n(&ts->irqs_off_seq, seq, __ATOMIC_SEQ_CST);
+	}
+}
+
+static inline void local_irq_enable(struct mm_thread_stats *ts)
+{
+	/* Release: every read of the section happens before a flusher moves on. */
+	__atomic_store_n(&ts->irqs_off_seq, ts->irqs_off_seq + 1, __ATOMIC_RELEASE);
+}
 
 #endif

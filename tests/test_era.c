@@ -184,11 +184,11 @@ static void *irqs_off_thread(void *arg)
 {
 	(void)arg;
 	assert_int_equal(mm_enter(irq.mm), 0);
-	local_irq_disable(irq.mm);
+	local_irq_disable(mm_ts(irq.mm));
 	sem_post(&irq.in);
 	sem_wait(&irq.release);
 	assert_int_equal(__atomic_load_n(&irq.flushed, __ATOMIC_ACQUIRE), 0);
-	local_irq_enable(irq.mm);
+	local_irq_enable(mm_ts(irq.mm));
 	return NULL;
 }
 
@@ -228,9 +228,9 @@ static void flush_waits_for_irqs_off(void **state)
 
 	/* A flush from inside the flusher's own section does not wait for it. */
 	assert_int_equal(mm_enter(irq.mm), 0);
-	local_irq_disable(irq.mm);
+	local_irq_disable(mm_ts(irq.mm));
 	flush_tlb_range(irq.mm, BASE, BASE + PMD);
-	local_irq_enable(irq.mm);
+	local_irq_enable(mm_ts(irq.mm));
 	assert_int_equal(stats(irq.mm).tlb_flushes, 2);
 	ptsim_mm_destroy(irq.mm);
 }
