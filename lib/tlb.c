@@ -58,13 +58,14 @@ static uint64_t wait_irqs_off_sections(struct ptsim_mm *mm, struct mm_thread_sta
 	uint64_t t0 = 0;
 
 	/* Alone in the mm: no other CPU to interrupt, as flush_tlb_mm_range()
-	 * with only this CPU in mm_cpumask. */
+	 * with only this CPU in mm_cpumask. The fence pairs with the one a
+	 * thread makes after adding its counters (mm_thread_stats_slow()):
+	 * a thread we do not see yet will see our cleared entries. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!other_threads(mm, self))
 		return 0;
 	if (tlb_asym_fence)
 		membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
-	else
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (struct mm_thread_stats *s = __atomic_load_n(&mm->stats_list, __ATOMIC_ACQUIRE); s;
 	     s = s->next) {
 		uint64_t seq = __atomic_load_n(&s->irqs_off_seq, __ATOMIC_ACQUIRE);
