@@ -53,11 +53,11 @@ static int madvise_populate(struct ptsim_mm *mm, uint64_t start, uint64_t end, b
 
 	/* Permissions first, so a forbidden range changes nothing. */
 	for (uint32_t i = vma_find_index(t, start); i < t->nr && pos < end; i++) {
-		if (t->v[i].start > pos)
+		if (t->v[i]->start > pos)
 			break; /* the hole: populate up to it, then -ENOMEM */
-		if (!vma_permits(&t->v[i], write))
+		if (!vma_permits(t->v[i], write))
 			return -EINVAL;
-		pos = t->v[i].end;
+		pos = t->v[i]->end;
 	}
 	return populate_range(mm, start, end, write);
 }
@@ -90,11 +90,11 @@ int ptsim_madvise(struct ptsim_mm *mm, uint64_t start, uint64_t len_in, int advi
 	}
 	/* madvise_walk_vmas(): apply to each mapped part, remember holes. */
 	pos = start;
-	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i].start < end; i++) {
-		uint64_t s = t->v[i].start > pos ? t->v[i].start : pos;
-		uint64_t e = t->v[i].end < end ? t->v[i].end : end;
+	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i]->start < end; i++) {
+		uint64_t s = t->v[i]->start > pos ? t->v[i]->start : pos;
+		uint64_t e = t->v[i]->end < end ? t->v[i]->end : end;
 
-		if (t->v[i].start > pos)
+		if (t->v[i]->start > pos)
 			unmapped_error = -ENOMEM;
 		if (advice == PTSIM_MADV_DONTNEED)
 			madvise_dontneed(mm, s, e);

@@ -9,36 +9,61 @@
 #define MAP_KNOWN_FLAGS (PTSIM_MAP_FIXED | PTSIM_MAP_FIXED_NOREPLACE | PTSIM_MAP_POPULATE)
 #define PROT_KNOWN      (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC)
 
-/* unmap_region(): zap VMAs [i, last] and free the tables only they used. */
-static void unmap_region(struct ptsim_mm *mm, uint32_t i, uint32_t last)
+/* unmap_region(): zap the detached VMAs and free the tables only they used. */
+static void unmap_region(struct ptsim_mm *mm, struct vm_area *list, uint64_t floor,
+                         uint64_t ceiling)
 {
-	struct vma_tree *t = &mm->vmas;
-	uint64_t floor = i > 0 ? t->v[i - 1].end : 0;
-	uint64_t ceiling = last + 1 < t->nr ? t->v[last + 1].start : 0;
-
-	for (uint32_t k = i; k <= last; k++)
-		unmap_page_range(mm, t->v[k].start, t->v[k].end, NULL);
-	free_pgtables(mm, &t->v[i], last - i + 1, floor, ceiling);
+	for (struct vm_area *v = list; v; v = v->detached_next)
+		unmap_page_range(mm, v->start, v->end, NULL);
+	free_pgtables(mm, list, floor, ceiling);
 }
 
-int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)
+int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool unlock)
 {
 	struct vma_tree *t = &mm->vmas;
 	uint32_t i = vma_find_index(t, start), last;
+	struct vm_area *list;
+	uint64_t floor, ceiling;
+	bool downgrade = unlock && mm->era->munmap_downgrade;
 
-	if (i == t->nr || t->v[i].start >= end)
-		return 0;
+	if (i == t->nr || t->v[i]->start >= end)
+		goto out;
 	last = vma_find_index(t, end - 1);
-	if (last == t->nr || t->v[last].start >= end)
+	if (last == t->nr || t->v[last]->start >= end)
 		last--;
 	/* Splitting one VMA in the middle adds one: the map count limit applies. */
-	if (t->v[i].start < start && end < t->v[last].end && t->nr >= MAX_MAP_COUNT)
-		return -ENOMEM;
+	if (t->v[i]->start < start && end < t->v[last]->end && t->nr >= MAX_MAP_COUNT)
+		goto nomem;
 	if (vma_reserve(t, 2))
-		return -ENOMEM;
+		goto nomem;
 	vma_split_range(t, start, end, &i, &last);
-	unmap_region(mm, i, last);
-	vma_remove(t, i, last - i + 1);
+	floor = i > 0 ? t->v[i - 1]->end : 0;
+	ceiling = last + 1 < t->nr ? t->v[last + 1]->start : 0;
+	list = vma_detach_range(t, i, last - i + 1);
+	/*
+	 * vms_complete_munmap_vmas(): the VMAs are out of the tree and
+	 * detached, so the zap and free_pgtables() need only the read lock;
+	 * faults elsewhere in the mm go on meanwhile.
+	 */
+	if (downgrade)
+		mmap_write_downgrade(mm);
+	unmap_region(mm, list, floor, ceiling);
+	if (downgrade)
+		mmap_read_unlock(mm);
+	else if (unlock)
+		mmap_write_unlock(mm);
+	else
+		vma_free_after_publish(t, list); /* mmap() goes on changing the tree */
+	if (unlock)
+		vma_free_detached(list);
+	return 0;
+nomem:
+	if (unlock)
+		mmap_write_unlock(mm);
+	return -ENOMEM;
+out:
+	if (unlock)
+		mmap_write_unlock(mm);
 	return 0;
 }
 
@@ -115,7 +140,7 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 				ret = -EEXIST;
 				goto out;
 			}
-			ret = do_munmap(mm, addr, addr + len);
+			ret = do_munmap(mm, addr, addr + len, false);
 			if (ret)
 				goto out;
 		}
@@ -132,7 +157,7 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 	/* accountable_mapping(): private writable memory is charged. */
 	v.flags = (prot & PTSIM_PROT_WRITE) ? VMA_ACCOUNT : 0;
 	i = vma_find_index(t, addr);
-	vma_insert(t, i, &v);
+	vma_insert(t, i, &v); /* write-locked until mmap_write_unlock() */
 	WRITE_ONCE(mm->ever_mapped, true);
 	vma_merge_around(t, i);
 out:
@@ -163,22 +188,20 @@ int ptsim_munmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len)
 	if (ret)
 		return ret;
 	mmap_write_lock(mm);
-	ret = do_munmap(mm, addr, addr + len);
-	mmap_write_unlock(mm);
-	return ret;
+	return do_munmap(mm, addr, addr + len, true);
 }
 
 void exit_mmap(struct ptsim_mm *mm)
 {
 	struct vma_tree *t = &mm->vmas;
 	struct ptdesc *pgd = ptdesc_of(mm->pgd);
+	struct vm_area *list;
 
 	mmap_write_lock(mm);
-	if (t->nr) {
-		unmap_region(mm, 0, t->nr - 1);
-		vma_remove(t, 0, t->nr);
-	}
+	list = vma_detach_range(t, 0, t->nr);
+	unmap_region(mm, list, 0, 0);
 	mmap_write_unlock(mm);
+	vma_free_detached(list);
 	/* pgd_free(): nothing can walk a dead mm, but the PGD's last readers
 	 * (a GUP-fast racing exit) are covered by RCU like every table. */
 	mm_account_table(mm, PT_LEVEL_PGD, -1);

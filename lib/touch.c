@@ -11,11 +11,11 @@ static int access_check(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool 
 	uint64_t pos = start;
 
 	for (; pos < end; i++) {
-		if (i >= t->nr || t->v[i].start > pos)
+		if (i >= t->nr || t->v[i]->start > pos)
 			return -EFAULT;
-		if (!vma_permits(&t->v[i], write))
+		if (!vma_permits(t->v[i], write))
 			return -EACCES;
-		pos = t->v[i].end;
+		pos = t->v[i]->end;
 	}
 	return 0;
 }
