@@ -88,6 +88,39 @@ static uint64_t get_unmapped_area(struct ptsim_mm *mm, uint64_t hint, uint64_t l
 	return addr;
 }
 
+/*
+ * __thp_get_unmapped_area() for anonymous memory (pgoff 0): search for
+ * len + PMD_SIZE, then place the mapping at the highest PMD-aligned
+ * address inside what was found (MMF_TOPDOWN). 0: nothing fits padded,
+ * and the caller searches again for len alone.
+ */
+static uint64_t thp_get_unmapped_area(struct ptsim_mm *mm, uint64_t len)
+{
+	uint64_t len_pad = len + PMD_SIZE, ret, off_sub;
+
+	if (len_pad < len)
+		return 0;
+	ret = get_unmapped_area(mm, 0, len_pad);
+	if (!ret)
+		return 0;
+	off_sub = (0 - ret) & (PMD_SIZE - 1);
+	return off_sub ? ret + off_sub : ret + PMD_SIZE;
+}
+
+/* __get_unmapped_area(): anonymous, no hint, length a multiple of 2 MiB
+ * -> thp_get_unmapped_area_vmflags() where the era does it (Linux 6.7+). */
+static uint64_t get_unmapped_area_anon(struct ptsim_mm *mm, uint64_t hint, uint64_t len)
+{
+	uint64_t addr;
+
+	if (mm->era->thp_align && !hint && !(len & (PMD_SIZE - 1))) {
+		addr = thp_get_unmapped_area(mm, len);
+		if (addr)
+			return addr;
+	}
+	return get_unmapped_area(mm, hint, len);
+}
+
 static int mmap_validate(uint64_t addr, uint64_t *len, int flags)
 {
 	bool fixed = flags & (PTSIM_MAP_FIXED | PTSIM_MAP_FIXED_NOREPLACE);
@@ -145,7 +178,7 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 				goto out;
 		}
 	} else {
-		addr = get_unmapped_area(mm, addr, len);
+		addr = get_unmapped_area_anon(mm, addr, len);
 		if (!addr) {
 			ret = -ENOMEM;
 			goto out;
