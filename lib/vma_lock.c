@@ -4,6 +4,8 @@
 
 #include <sched.h>
 
+#include "era.h"
+
 static void vma_wait(unsigned *spins)
 {
 	if (++*spins < 128) {
@@ -64,6 +66,9 @@ void vma_start_write(struct ptsim_mm *mm, struct vm_area *vma)
 {
 	uint64_t seq = READ_ONCE(mm->mm_lock_seq);
 
+	/* Before 6.4 there were no per-VMA locks: nothing to take. */
+	if (!mm->era->per_vma_locks)
+		return;
 	if (READ_ONCE(vma->vm_lock_seq) == seq)
 		return; /* already write-locked in this mmap write section */
 	stat_inc(&mm_ts(mm)->vma_lock.acquisitions, 1);
