@@ -40,6 +40,7 @@ struct ptsim_mm {
 	enum ptsim_strategy strategy;
 	uint64_t id; /* never reused: keys the threads' stats caches */
 	struct vma_tree vmas;
+	uint64_t mm_lock_seq; /* advances at mmap write unlock/downgrade (vma_lock.h) */
 	uint64_t mmap_base;
 	uint64_t next_anon_vma;
 	unsigned gather_batch; /* pages zapped before mmu_gather forces a flush */
@@ -102,9 +103,27 @@ static inline void mmap_write_lock(struct ptsim_mm *mm)
 {
 	down_write(&mm->mmap_lock, &mm_ts(mm)->mmap_lock);
 }
+/* vma_end_write_all(): publish the layout first, then unlock every VMA. */
+static inline void vma_end_write_all(struct ptsim_mm *mm)
+{
+	vma_tree_write_done(&mm->vmas);
+	__atomic_store_n(&mm->mm_lock_seq, mm->mm_lock_seq + 1, __ATOMIC_RELEASE);
+}
 static inline void mmap_write_unlock(struct ptsim_mm *mm)
 {
+	vma_end_write_all(mm);
 	up_write(&mm->mmap_lock);
+}
+/* mmap_write_downgrade(): keep the lock for read, let other readers in. */
+static inline void mmap_write_downgrade(struct ptsim_mm *mm)
+{
+	vma_end_write_all(mm);
+	downgrade_write(&mm->mmap_lock);
+}
+/* mmap_read_trylock(): never waits (vmf_anon_prepare() under a VMA lock). */
+static inline bool mmap_read_trylock(struct ptsim_mm *mm)
+{
+	return down_read_trylock(&mm->mmap_lock, &mm_ts(mm)->mmap_lock);
 }
 
 /* mm_inc_nr_ptes() and friends: VmPTE counts PUD, PMD and PTE tables, not the PGD. */

@@ -54,7 +54,7 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 	st->reclaimable_pt_bytes = mm->ops->reclaimable_bytes ? mm->ops->reclaimable_bytes(mm) : 0;
 	st->nr_vmas = t->nr;
 	for (uint32_t i = 0; i < t->nr; i++)
-		st->total_vm_pages += (t->v[i].end - t->v[i].start) >> PAGE_SHIFT;
+		st->total_vm_pages += (t->v[i]->end - t->v[i]->start) >> PAGE_SHIFT;
 	return 0;
 }
 
