@@ -32,6 +32,9 @@ struct pt_strategy {
 
 	/* A PTE table was just allocated (constructor). */
 	void (*pte_table_ctor)(struct ptdesc *pte);
+	/* pmd_install(): this thread links `pte` at pte->parent, PMD lock held,
+	 * before the PMD entry is written. */
+	void (*pmd_install)(struct ptsim_mm *mm, struct ptdesc *pte);
 	/* Under the PTL: `n` none entries became non-none, `nzero` of them the zero page. */
 	void (*ptes_set)(struct ptdesc *pte, unsigned n, unsigned nzero);
 	/* Under the PTL: `n` non-none entries were cleared, `nzero` of them the zero page. */
