@@ -16,7 +16,8 @@ static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 }
 
 /* madvise_free_pte_range(): exclusive frames become clean and old (lazily
- * freeable); the entries stay, so no table is ever freed here. */
+ * freeable); the entries stay. A strategy may look at the table after it
+ * (percpu: patch 15/18's try_to_free_user_pte()). */
 static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
                                    void *priv)
 {
@@ -37,6 +38,8 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 		set_pte(pte, e & ~(_PAGE_ACCESSED | _PAGE_DIRTY));
 	}
 	pte_unmap_unlock(mm, d);
+	if (mm->ops->madv_free_pte_done)
+		mm->ops->madv_free_pte_done(mm, pmdp);
 }
 
 static bool advice_valid(int advice)

@@ -57,6 +57,9 @@ struct pt_strategy {
 	/* zap_pte_range(), PTL dropped and the TLB flushed: may free the table. */
 	void (*zap_pte_done)(struct zap_pte_state *z);
 
+	/* madvise_free_pte_range() is done with the table behind *pmdp (PTL dropped). */
+	void (*madv_free_pte_done)(struct ptsim_mm *mm, pte_t *pmdp);
+
 	/* The reclaim pass (ptsim_reclaim): bytes of tables unlinked. */
 	int64_t (*reclaim)(struct ptsim_mm *mm);
 	/* What reclaim could free now, in bytes. */
