@@ -131,7 +131,8 @@ int ptsim_get_pte(struct ptsim_mm *mm, uint64_t addr, uint64_t *pte);
 /* PFN of the shared zero page. */
 uint64_t ptsim_zero_pfn(void);
 
-/* Runs the mm's strategy reclaim pass. Returns bytes of page tables unlinked (>= 0). */
+/* Runs the mm's strategy reclaim pass. Returns bytes of page tables unlinked
+ * (>= 0), or -EBUSY when bitfield's mmap_read_trylock() fails (RFC 7/7). */
 int64_t ptsim_reclaim(struct ptsim_mm *mm);
 /*
  * Global reclaim: visits live mms, the one with the most reclaimable
