@@ -14,15 +14,22 @@
 struct ptsim_mm;
 
 enum series_hook_point {
-	/* A visitor has its table (tryget done), before the PTL. */
+	/* atomic: a visitor has its table (tryget done, in its RCU section),
+	 * before the PTL. */
 	SERIES_HOOK_VISITOR_GOT = 1,
-	/* percpu: a getter saw percpu mode, before it adds to its slot. */
+	/* percpu: a getter saw percpu mode, before it adds to its counter. */
 	SERIES_HOOK_PCPU_SAW_PERCPU,
-	/* bitfield reclaimer: about to take the mmap lock for one PMD;
-	 * arg is 1 for the write lock, 0 for the read lock. */
+	/* percpu: the switch to atomic mode set the mode; arg 1: it will now
+	 * wait for a grace period, 0: it folds at once (the mutant). */
+	SERIES_HOOK_PCPU_SWITCH,
+	/* bitfield: track_pte_set() under the PTL, before the counter moves. */
+	SERIES_HOOK_BF_PTES_SET,
+	/* bitfield reclaimer: about to take the mmap lock for one PMD; arg 1:
+	 * for write, 0: for read (the mutant). */
 	SERIES_HOOK_BF_PMD_LOCKING,
-	/* bitfield reclaimer: freed one table. */
-	SERIES_HOOK_BF_FREED,
+	/* bitfield reclaimer: cleared a PMD (and flushed), PMD lock dropped,
+	 * the table not yet freed. */
+	SERIES_HOOK_BF_UNLINKED,
 };
 
 extern void (*series_test_hook)(int point, struct ptsim_mm *mm, uintptr_t arg);

@@ -142,7 +142,10 @@ static inline uint64_t bf_read(struct ptdesc *pte)
 /* track_pte_set(): none -> !none. */
 static void bf_ptes_set(struct ptdesc *pte, unsigned n, unsigned nzero)
 {
-	uint64_t v = bf_read(pte);
+	uint64_t v;
+
+	series_hook(SERIES_HOOK_BF_PTES_SET, pte->mm, (uintptr_t)pte);
+	v = bf_read(pte);
 
 	v += (uint64_t)n << BF_MAPPED_SHIFT;
 	v += (uint64_t)nzero << BF_ZERO_SHIFT;
@@ -254,6 +257,8 @@ static struct ptdesc *bf_unlink_pmd(struct ptsim_mm *mm, uint64_t addr)
 		}
 	}
 	spin_unlock(pml);
+	if (d)
+		series_hook(SERIES_HOOK_BF_UNLINKED, mm, (uintptr_t)d);
 	return d;
 }
 
@@ -312,7 +317,6 @@ static int64_t bf_reclaim(struct ptsim_mm *mm)
 			stat_inc(&mm_ts(mm)->freed_reclaim, 1);
 			bf_uncount(mm, d);
 			pt_free_final(d);
-			series_hook(SERIES_HOOK_BF_FREED, mm, (uintptr_t)d);
 			freed++;
 		}
 		from = sc.resume;

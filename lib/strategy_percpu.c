@@ -298,6 +298,7 @@ static void pcpu_synchronize_rcu(struct ptsim_mm *mm)
 /* percpu_ref_switch_to_atomic_sync(): no lock held, not in a read section. */
 static void pcpu_switch_to_atomic_sync(struct ptsim_mm *mm, struct pcpu_ref *p)
 {
+	bool no_gp = READ_ONCE(mm->mutant) == PTSIM_MUTANT_PERCPU_NO_GP;
 	uint32_t mode = PCPU_MODE_PERCPU;
 	int64_t sum = 0;
 
@@ -311,8 +312,9 @@ static void pcpu_switch_to_atomic_sync(struct ptsim_mm *mm, struct pcpu_ref *p)
 		return;
 	}
 	count_rmw(mm, 1);
+	series_hook(SERIES_HOOK_PCPU_SWITCH, mm, !no_gp);
 	/* every getter that saw percpu mode is done */
-	if (READ_ONCE(mm->mutant) != PTSIM_MUTANT_PERCPU_NO_GP)
+	if (!no_gp)
 		pcpu_synchronize_rcu(mm);
 	for (unsigned i = 0; i < p->nr_cpus; i++)
 		sum += __atomic_load_n(&p->slot[i].v, __ATOMIC_RELAXED);
