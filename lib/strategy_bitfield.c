@@ -262,20 +262,6 @@ static struct ptdesc *bf_unlink_pmd(struct ptsim_mm *mm, uint64_t addr)
 	return d;
 }
 
-/*
- * The flush's wait for interrupts-off sections, for GUP-fast. While
- * GUP-fast is an RCU reader (not yet bracketed by local_irq_disable() in
- * this tree) flush_tlb_range() cannot see it, so the reclaimer waits for
- * its read sections here, synchronously, before the immediate free.
- */
-static void gup_fast_quiesce(void)
-{
-	urcu_memb_synchronize_rcu();
-#ifdef PTSIM_TSAN
-	rcu_tsan_acquire(&ptsim_rcu_gp_sync);
-#endif
-}
-
 /* The free_ptes sysctl handler: one pass over the whole mm. */
 static int64_t bf_reclaim(struct ptsim_mm *mm)
 {
@@ -312,7 +298,6 @@ static int64_t bf_reclaim(struct ptsim_mm *mm)
 			if (!d)
 				continue;
 			/* Freed at once: the flush under the PMD lock was the last wait. */
-			gup_fast_quiesce();
 			mm_account_table(mm, PT_LEVEL_PTE, -1);
 			stat_inc(&mm_ts(mm)->freed_reclaim, 1);
 			bf_uncount(mm, d);

@@ -149,8 +149,12 @@ static struct pcpu_ref *pcpu_ensure(struct ptsim_mm *mm, struct ptdesc *pte)
 		return p;
 	size = sizeof(*n) + (size_t)nr * sizeof(struct pcpu_slot);
 	n = ptsim_alloc_aligned(size, 64);
-	if (!n)
-		return NULL; /* the visitor sees no table; the fault path retries */
+	if (!n) {
+		/* The visitor sees no table; a fault fails with -ENOMEM
+		 * rather than retrying a table that is not going away. */
+		ptsim_current.pte_map_enomem = true;
+		return NULL;
+	}
 	memset(n, 0, size);
 	n->count = PCPU_BIAS;
 	n->nr_cpus = nr;

@@ -24,7 +24,7 @@
  * wait for W (a grace period, the mmap write lock): the window is opened
  * the same way in every round, with no sleeps and no timing.
  *
- * The test links libptsim statically to set the internal hook.
+ * The test links the library's objects to set the internal hook.
  *
  *   test_mutant_series STRATEGY [ROUNDS]
  */
@@ -184,13 +184,6 @@ int main(int argc, char **argv)
 		printf("mutant_series %s: skipped (strategy or checked mode not built)\n", argv[1]);
 		return 77;
 	}
-#ifndef PTSIM_HAVE_ERA_5X_WALK
-	if (cases[c].s == PTSIM_STRATEGY_ATOMIC) {
-		printf("mutant_series atomic: skipped (pte_offset_map_lock() has no era 5.x "
-		       "protocol in this tree; RCU and the PMD re-check hide the mutant)\n");
-		return 77;
-	}
-#endif
 	series_test_hook = series_hook_fn;
 	for (int i = 0; i < rounds; i++) {
 		real_caught += run_round(cases[c].s, PTSIM_MUTANT_NONE);
