@@ -21,8 +21,10 @@ static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 }
 
 /* madvise_free_pte_range(): exclusive frames become clean and old (lazily
- * freeable); the entries stay, so no table is ever freed here. With priv
- * set, madvise_cold_or_pageout_pte_range(): they only become old. */
+ * freeable); the entries stay. With priv set,
+ * madvise_cold_or_pageout_pte_range(): they only become old. After
+ * MADV_FREE a strategy may look at the table (percpu: patch 15/18's
+ * try_to_free_user_pte()). */
 static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
                                    void *priv)
 {
@@ -43,6 +45,8 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 		set_pte(pte, e & ~clear);
 	}
 	pte_unmap_unlock(mm, d);
+	if (!priv && mm->ops->madv_free_pte_done)
+		mm->ops->madv_free_pte_done(mm, pmdp);
 }
 
 static bool advice_valid(int advice)

@@ -27,7 +27,8 @@ struct mm_thread_stats {
 	uint64_t refcount_atomics;
 	uint64_t vma_lock_fallbacks; /* per-VMA lock attempts that fell back to the mmap lock */
 	uint64_t tlb_flushes, tlb_flush_ns, tlb_irqs_off_wait_ns;
-	uint64_t irqs_off_seq; /* odd while the owner is in an irqs-off section (tlb.c) */
+	uint64_t gp_waits, gp_wait_ns; /* synchronous grace periods (percpu) */
+	uint64_t irqs_off_seq;         /* odd while the owner is in an irqs-off section (tlb.c) */
 	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
 } __attribute__((aligned(64)));
 
@@ -58,6 +59,7 @@ struct ptsim_mm {
 	int64_t pgtables_bytes;
 	int64_t nr_tables[PT_LEVELS];
 	int64_t tables_pending_free;
+	int64_t pt_side_bytes; /* per-table blocks outside VmPTE (percpu_ref) */
 
 	int users; /* mm_users: the mm is alive */
 	int count; /* mm_count: the struct is alive (pending RCU frees hold it) */
