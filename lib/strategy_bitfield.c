@@ -186,20 +186,6 @@ static void bf_free_table(struct ptdesc *d)
 	pt_free_rcu(d);
 }
 
-/* down_read_trylock() of the mmap lock: fails if a writer holds or waits. */
-static bool mmap_read_trylock(struct ptsim_mm *mm)
-{
-	struct rwsem *s = &mm->mmap_lock;
-	uint32_t v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
-
-	if ((v & (RWSEM_WRITER | RWSEM_WAITERS)) ||
-	    !__atomic_compare_exchange_n(&s->state, &v, v + 1, false, __ATOMIC_ACQUIRE,
-	                                 __ATOMIC_RELAXED))
-		return false;
-	stat_inc(&mm_ts(mm)->mmap_lock.acquisitions, 1);
-	return true;
-}
-
 #define BF_BATCH 64
 
 /* Candidates one walk under the read lock found. */
