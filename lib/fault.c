@@ -138,6 +138,8 @@ static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmd
 		pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 		if (pte)
 			break;
+		if (pte_map_enomem())
+			return -ENOMEM;
 		/* The table was freed between the check and the lock: allocate again. */
 	}
 	e = ptep_get(pte);

@@ -81,6 +81,9 @@ int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, 
 
 void ptsim_unpin(const uint64_t *pfns, int nr_pages)
 {
+	/* A frame freed here goes to this thread's cache, which only a
+	 * registered thread gives back at exit: register first. */
+	ptsim_thread_enter();
 	for (int i = 0; pfns && i < nr_pages; i++)
 		if (pfn_is_frame(pfns[i]) && !is_zero_pfn(pfns[i]))
 			frame_unpin(pfn_frame(pfns[i]));

@@ -78,15 +78,20 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 	uint32_t i, last, splits = 0;
 	int ret = 0;
 
-	if (!mm || (start & ~PAGE_MASK) || (prot & ~PROT_KNOWN))
+	/* do_mprotect_pkey()'s order: alignment, empty range, wrap, then prot. */
+	if (!mm || (start & ~PAGE_MASK))
 		return -EINVAL;
-	prot &= ~PROT_SEM;
 	if (len == 0)
 		return 0;
 	len = PAGE_ALIGN(len);
 	end = start + len;
-	if (len == 0 || end <= start || end > TASK_SIZE)
+	if (len == 0 || end <= start)
 		return -ENOMEM;
+	if (prot & ~PROT_KNOWN)
+		return -EINVAL;
+	prot &= ~PROT_SEM;
+	if (end > TASK_SIZE)
+		return -ENOMEM; /* no VMA up there */
 	ret = mm_enter(mm);
 	if (ret)
 		return ret;

@@ -150,6 +150,8 @@ static pte_t *pte_offset_map_lock_5x(struct ptsim_mm *mm, pte_t *pmdp, uint64_t 
 
 pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp)
 {
+	/* Set by a tryget that failed for memory, not because the table goes. */
+	ptsim_current.pte_map_enomem = false;
 	if (mm->era->pte_map_rcu)
 		return pte_offset_map_lock_rcu(mm, pmdp, addr, ptdp);
 	return pte_offset_map_lock_5x(mm, pmdp, addr, ptdp);

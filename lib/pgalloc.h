@@ -43,6 +43,13 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc);
  * the mm's era did (era.h: RCU and the PMD re-check in 6.18, neither in
  * 5.x). NULL (nothing held) when there is no table. */
 pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp);
+/* After pte_offset_map_lock() returned NULL: true when the table is still
+ * there but the strategy could not allocate its reference state, so a
+ * caller that would retry must fail with -ENOMEM instead. */
+static inline bool pte_map_enomem(void)
+{
+	return ptsim_current.pte_map_enomem;
+}
 /* pte_unmap_unlock() */
 void pte_unmap_unlock(struct ptsim_mm *mm, struct ptdesc *pte);
 
