@@ -63,7 +63,7 @@ static uint64_t wait_irqs_off_sections(struct ptsim_mm *mm, struct mm_thread_sta
 	 * with only this CPU in mm_cpumask. The fence pairs with the one a
 	 * thread makes after adding its counters (mm_thread_stats_slow()):
 	 * a thread we do not see yet will see our cleared entries. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_mb();
 	if (!other_threads(mm, self))
 		return 0;
 	if (tlb_asym_fence)
