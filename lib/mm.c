@@ -7,6 +7,7 @@
 
 #include "memalloc.h"
 #include "strategy.h"
+#include "tlb.h"
 
 #define MMAP_BASE    (TASK_SIZE - (128ULL << 20)) /* mmap_base(): TASK_SIZE - the minimum gap */
 #define GATHER_BATCH 9700 /* ~ MAX_GATHER_BATCH_COUNT pages of mmu_gather batches */
@@ -46,7 +47,7 @@ struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm)
 		spin_unlock(&mm->stats_lock);
 		/* Before this thread's first irqs-off section reads an entry:
 		 * pairs with the flusher's fence (tlb.c). */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		smp_mb();
 	}
 	slot = t->stats_cache_next++ % ARRAY_SIZE(t->stats_cache);
 	t->stats_cache[slot].mm = mm;

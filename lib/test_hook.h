@@ -20,6 +20,9 @@ enum test_hook_point {
 	/* zap_pte_range(): the PTL was dropped mid-table (the gather batch
 	 * filled) and the zap will take it again for the rest. */
 	TEST_HOOK_ZAP_PTL_DROPPED,
+	/* flush_tlb_range(): about to wait for a thread inside an irqs-off
+	 * section (addr: 0). */
+	TEST_HOOK_TLB_IRQS_OFF_WAIT,
 	TEST_HOOK_COUNT,
 };
 

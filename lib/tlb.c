@@ -26,6 +26,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "test_hook.h"
+
 bool tlb_asym_fence;
 
 static long membarrier(int cmd)
@@ -61,7 +63,7 @@ static uint64_t wait_irqs_off_sections(struct ptsim_mm *mm, struct mm_thread_sta
 	 * with only this CPU in mm_cpumask. The fence pairs with the one a
 	 * thread makes after adding its counters (mm_thread_stats_slow()):
 	 * a thread we do not see yet will see our cleared entries. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_mb();
 	if (!other_threads(mm, self))
 		return 0;
 	if (tlb_asym_fence)
@@ -74,6 +76,7 @@ static uint64_t wait_irqs_off_sections(struct ptsim_mm *mm, struct mm_thread_sta
 			continue;
 		if (!t0)
 			t0 = ptsim_now_ns();
+		test_hook(TEST_HOOK_TLB_IRQS_OFF_WAIT, mm, 0);
 		while (__atomic_load_n(&s->irqs_off_seq, __ATOMIC_ACQUIRE) == seq)
 			__builtin_ia32_pause();
 	}

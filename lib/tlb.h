@@ -29,6 +29,22 @@
  */
 void flush_tlb_range(struct ptsim_mm *mm, uint64_t start, uint64_t end);
 
+/*
+ * smp_mb(): a full fence. ThreadSanitizer rejects fences (it does not model
+ * them); there, a sequentially consistent read-modify-write, which is a
+ * full barrier on x86, stands in for it.
+ */
+static inline void smp_mb(void)
+{
+#ifdef PTSIM_TSAN
+	static int smp_mb_word;
+
+	__atomic_fetch_add(&smp_mb_word, 0, __ATOMIC_SEQ_CST);
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
 /* Set once at load: flushes order themselves against irqs-off sections
  * with sys_membarrier, so a section start needs no fence (tlb.c). */
 extern bool tlb_asym_fence;

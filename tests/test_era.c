@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "strategy.h"
+#include "test_hook.h"
 #include "tlb.h"
 
 #define BASE  0x500000000000ULL
@@ -172,54 +173,79 @@ static void calibrated_delay(void **state)
 }
 
 /* The irqs-off wait: a flusher cannot return while a thread that entered an
- * irqs-off section before it is still inside. Sequenced by semaphores and
- * the flusher's own counter (it counts the flush before it waits). */
+ * irqs-off section before it is still inside. Sequenced by semaphores and a
+ * test hook the flusher calls when it starts waiting (checked builds). */
 static struct {
 	struct ptsim_mm *mm;
-	sem_t in, release;
+	sem_t in, waiting, release;
 	int flushed;
 } irq;
 
 static void *irqs_off_thread(void *arg)
 {
+	struct mm_thread_stats *ts;
+
 	(void)arg;
-	assert_int_equal(mm_enter(irq.mm), 0);
-	local_irq_disable(mm_ts(irq.mm));
+	if (mm_enter(irq.mm))
+		return (void *)1;
+	ts = mm_ts(irq.mm);
+	local_irq_disable(ts);
 	sem_post(&irq.in);
 	sem_wait(&irq.release);
-	assert_int_equal(__atomic_load_n(&irq.flushed, __ATOMIC_ACQUIRE), 0);
-	local_irq_enable(mm_ts(irq.mm));
+	local_irq_enable(ts);
 	return NULL;
 }
 
 static void *flusher_thread(void *arg)
 {
 	(void)arg;
-	assert_int_equal(mm_enter(irq.mm), 0);
+	if (mm_enter(irq.mm))
+		return (void *)1;
 	flush_tlb_range(irq.mm, BASE, BASE + PMD);
 	__atomic_store_n(&irq.flushed, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
+#ifdef PTSIM_CHECKED
+static void flusher_waits(enum test_hook_point point, struct ptsim_mm *mm, uint64_t addr, void *arg)
+{
+	(void)point;
+	(void)addr;
+	(void)arg;
+	if (mm == irq.mm)
+		sem_post(&irq.waiting);
+}
+#endif
+
 static void flush_waits_for_irqs_off(void **state)
 {
-	pthread_t a, b;
+	struct mm_thread_stats *ts;
 	struct ptsim_mm_stats st;
+	void *ra, *rb;
+	pthread_t a, b;
 
 	(void)state;
+#ifndef PTSIM_CHECKED
+	skip(); /* the hook that says "the flusher is waiting" is not built */
+#else
 	irq.mm = new_mm(PTSIM_STRATEGY_NONE_5X);
 	irq.flushed = 0;
 	sem_init(&irq.in, 0, 0);
+	sem_init(&irq.waiting, 0, 0);
 	sem_init(&irq.release, 0, 0);
+	test_hook_set(TEST_HOOK_TLB_IRQS_OFF_WAIT, flusher_waits, NULL);
 	assert_int_equal(pthread_create(&a, NULL, irqs_off_thread, NULL), 0);
 	sem_wait(&irq.in);
 	assert_int_equal(pthread_create(&b, NULL, flusher_thread, NULL), 0);
-	while (stats(irq.mm).tlb_flushes == 0) /* the flusher is inside flush_tlb_range() */
-		sched_yield();
+	sem_wait(&irq.waiting);
+	/* The flusher saw the section and cannot have returned. */
 	assert_int_equal(__atomic_load_n(&irq.flushed, __ATOMIC_ACQUIRE), 0);
 	sem_post(&irq.release);
-	pthread_join(a, NULL);
-	pthread_join(b, NULL);
+	pthread_join(a, &ra);
+	pthread_join(b, &rb);
+	test_hook_set(TEST_HOOK_TLB_IRQS_OFF_WAIT, NULL, NULL);
+	assert_null(ra);
+	assert_null(rb);
 	assert_int_equal(irq.flushed, 1);
 	st = stats(irq.mm);
 	assert_int_equal(st.tlb_flushes, 1);
@@ -228,11 +254,13 @@ static void flush_waits_for_irqs_off(void **state)
 
 	/* A flush from inside the flusher's own section does not wait for it. */
 	assert_int_equal(mm_enter(irq.mm), 0);
-	local_irq_disable(mm_ts(irq.mm));
+	ts = mm_ts(irq.mm);
+	local_irq_disable(ts);
 	flush_tlb_range(irq.mm, BASE, BASE + PMD);
-	local_irq_enable(mm_ts(irq.mm));
+	local_irq_enable(ts);
 	assert_int_equal(stats(irq.mm).tlb_flushes, 2);
 	ptsim_mm_destroy(irq.mm);
+#endif
 }
 
 /* PTSIM_OPT_MUTANT: only the strategy's own mutants, only before mapping. */
