@@ -68,7 +68,19 @@ struct ptsim_mm {
 	void *strategy_data;
 
 	struct ptsim_mm *global_prev, *global_next; /* the list global reclaim visits */
+
+	/* mm->map_count and mm->total_vm: the VMA figures, kept where the
+	 * layout changes (under the mmap write lock) so that the statistics
+	 * read them without the mmap lock. */
+	int64_t map_count, total_vm;
 };
+
+/* After a change of the VMA layout, under the mmap write lock. */
+static inline void mm_vmas_changed(struct ptsim_mm *mm, int64_t total_vm_delta)
+{
+	WRITE_ONCE(mm->map_count, (int64_t)mm->vmas.nr);
+	atomic_add(&mm->total_vm, total_vm_delta);
+}
 
 /* The calling thread's counters for mm. mm_enter() must have succeeded. */
 struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm);

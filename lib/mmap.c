@@ -39,7 +39,14 @@ int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 		return -ENOMEM;
 	vma_split_range(t, start, end, &i, &last);
 	unmap_region(mm, i, last);
-	vma_remove(t, i, last - i + 1);
+	{
+		int64_t pages = 0;
+
+		for (uint32_t k = i; k <= last; k++)
+			pages += (int64_t)((t->v[k].end - t->v[k].start) >> PAGE_SHIFT);
+		vma_remove(t, i, last - i + 1);
+		mm_vmas_changed(mm, -pages);
+	}
 	return 0;
 }
 
@@ -138,6 +145,7 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 	vma_insert(t, i, &v);
 	WRITE_ONCE(mm->ever_mapped, true);
 	vma_merge_around(t, i);
+	mm_vmas_changed(mm, (int64_t)(len >> PAGE_SHIFT));
 out:
 	mmap_write_unlock(mm);
 	if (ret)
@@ -181,6 +189,7 @@ void exit_mmap(struct ptsim_mm *mm)
 		unmap_region(mm, 0, t->nr - 1);
 		vma_remove(t, 0, t->nr);
 	}
+	mm_vmas_changed(mm, -READ_ONCE(mm->total_vm));
 	mmap_write_unlock(mm);
 	/* pgd_free(): nothing can walk a dead mm, but the PGD's last readers
 	 * (a GUP-fast racing exit) are covered by RCU like every table. */

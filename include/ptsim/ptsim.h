@@ -205,7 +205,20 @@ struct ptsim_mm_stats {
 	uint64_t tlb_flush_ns;         /* time they cost: calibrated delay + irqs-off waits */
 	uint64_t tlb_irqs_off_wait_ns; /* part of it spent waiting for irqs-off sections */
 };
+/*
+ * Statistics, read without the mmap lock (so the read shows in no lock
+ * figure): a snapshot, exact when the mm is quiet. New fields are only ever
+ * appended to the structs, and the calls take the caller's idea of their
+ * size: a program built against an older header gets the fields it knows,
+ * one built against a newer header gets zeros in those this library lacks.
+ * ptsim_mm_get_stats() and ptsim_get_global_stats() pass the size of this
+ * header's struct; the plain functions (without the macros) fill the whole
+ * current struct. -EINVAL for a size of 0.
+ */
+int ptsim_mm_get_stats_sized(struct ptsim_mm *mm, struct ptsim_mm_stats *st, size_t size);
 int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
+#define ptsim_mm_get_stats(mm, st) \
+	ptsim_mm_get_stats_sized((mm), (st), sizeof(struct ptsim_mm_stats))
 
 struct ptsim_global_stats {
 	uint64_t live_mms;
@@ -223,7 +236,22 @@ struct ptsim_global_stats {
 	struct ptsim_lock_stats page_table_lock;
 	struct ptsim_lock_stats vma_lock;
 };
+int ptsim_get_global_stats_sized(struct ptsim_global_stats *st, size_t size);
 int ptsim_get_global_stats(struct ptsim_global_stats *st);
+#define ptsim_get_global_stats(st) \
+	ptsim_get_global_stats_sized((st), sizeof(struct ptsim_global_stats))
+
+/*
+ * Statistics by name, in the manner of jemalloc's mallctl(): the field
+ * names of struct ptsim_mm_stats ("pgtables_bytes", "faults_read", and
+ * "mmap_lock.wait_ns" for a lock's figures) for an mm, or of struct
+ * ptsim_global_stats with mm NULL. -ENOENT for a name this library does not
+ * have, -EINVAL for a NULL name or value. Reads like ptsim_mm_get_stats().
+ */
+int ptsim_stat_get(struct ptsim_mm *mm, const char *name, uint64_t *value);
+/* The names ptsim_stat_get() knows, i = 0, 1, ...: of the mm statistics
+ * (global 0) or the global ones (global 1); NULL past the last. */
+const char *ptsim_stat_name(int global, size_t i);
 
 /*
  * Full invariant check (takes the mmap lock for write): counters against
