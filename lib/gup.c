@@ -55,6 +55,8 @@ int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, 
 	if (!mm || !pfns || nr_pages < 0 || (addr & ~PAGE_MASK) ||
 	    (uint64_t)nr_pages > (TASK_SIZE - addr) >> PAGE_SHIFT || addr >= TASK_SIZE)
 		return -EINVAL;
+	if (uaf_checked() && mm_handle_bad(mm, __func__))
+		return -EINVAL;
 	ptsim_thread_enter();
 	ptsim_rcu_read_lock();
 	for (; n < nr_pages; n++, addr += PAGE_SIZE)

@@ -353,11 +353,20 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
  */
 struct ptsim_uaf_report {
 	uint64_t table;               /* address of the freed table that was accessed */
-	int level;                    /* 0 = PGD ... 3 = PTE */
+	int level;                    /* 0 = PGD ... 3 = PTE, or PTSIM_UAF_LEVEL_MM */
 	enum ptsim_strategy strategy; /* of the mm the table belonged to */
 	const char *op;               /* static string naming the walker: "gup_fast", ... */
 	uint64_t addr;                /* the user address being resolved; 0 from pte_unmap_unlock */
 };
+/*
+ * Level PTSIM_UAF_LEVEL_MM: an mm handle that ptsim_mm_destroy() was
+ * already called on (or that never was one) was passed to `op`; `table` is
+ * the handle, `strategy` its strategy (PTSIM_STRATEGY_COUNT if unknown).
+ * The call returns -EINVAL (ptsim_mm_destroy: does nothing). Checked mode
+ * keeps the last 64 destroyed mms' memory back so that this can be seen;
+ * a handle older than that is undefined behaviour, as without checking.
+ */
+#define PTSIM_UAF_LEVEL_MM (-1)
 /* 1 if this build has the detector. */
 int ptsim_checked_available(void);
 /* Switches checked mode; returns the previous setting, or -EOPNOTSUPP. */
