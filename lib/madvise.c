@@ -7,12 +7,16 @@
 #include "strategy.h"
 #include "zap.h"
 
-/* madvise_dontneed_single_vma(): zap, letting the strategy free tables. */
+/* madvise_dontneed_single_vma(): zap, letting the strategy free tables;
+ * one mmu_gather, so one TLB flush, per VMA. */
 static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 {
 	const struct zap_details details = {.reclaim_pt = true};
+	struct mmu_gather tlb;
 
-	unmap_page_range(mm, start, end, &details);
+	tlb_gather_mmu(&tlb, mm);
+	unmap_page_range(&tlb, start, end, &details);
+	tlb_finish_mmu(&tlb);
 }
 
 /* madvise_free_pte_range(): exclusive frames become clean and old (lazily

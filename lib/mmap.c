@@ -15,10 +15,13 @@ static void unmap_region(struct ptsim_mm *mm, uint32_t i, uint32_t last)
 	struct vma_tree *t = &mm->vmas;
 	uint64_t floor = i > 0 ? t->v[i - 1].end : 0;
 	uint64_t ceiling = last + 1 < t->nr ? t->v[last + 1].start : 0;
+	struct mmu_gather tlb;
 
+	tlb_gather_mmu(&tlb, mm);
 	for (uint32_t k = i; k <= last; k++)
-		unmap_page_range(mm, t->v[k].start, t->v[k].end, NULL);
-	free_pgtables(mm, &t->v[i], last - i + 1, floor, ceiling);
+		unmap_page_range(&tlb, t->v[k].start, t->v[k].end, NULL);
+	free_pgtables(mm, &t->v[i], last - i + 1, floor, ceiling); /* tables join the gather */
+	tlb_finish_mmu(&tlb);
 }
 
 int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)

@@ -9,7 +9,8 @@
 
 struct ptsim_thread {
 	bool registered;
-	uint64_t tid; /* never reused; 0 until first needed */
+	bool rcu_registered_here; /* false: the program registered it with liburcu */
+	uint64_t tid;             /* never reused; 0 until first needed */
 	unsigned nr_cached_frames;
 	uint32_t cached_frames[FRAME_CACHE_MAX]; /* free frame indices, like a pcp list */
 	struct mm_stats_cache {

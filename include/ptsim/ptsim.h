@@ -32,13 +32,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ptsim/version.h> /* PTSIM_VERSION, PTSIM_VERSION_NUMBER, ptsim_version() */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define PTSIM_VERSION_MAJOR 0
-#define PTSIM_VERSION_MINOR 1
-#define PTSIM_VERSION_PATCH 0
 
 /* The simulated address space (x86-64, 4-level paging). */
 #define PTSIM_PAGE_SHIFT     12
