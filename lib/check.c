@@ -199,6 +199,16 @@ static void check_counters(struct check *c, const struct ptsim_mm_stats *st)
 static void check_vmas(struct check *c)
 {
 	const struct vma_tree *t = &c->mm->vmas;
+	uint64_t pages = 0;
+
+	/* The lockless copies the statistics read. */
+	for (uint32_t i = 0; i < t->nr; i++)
+		pages += (t->v[i]->end - t->v[i]->start) >> PAGE_SHIFT;
+	if ((uint64_t)READ_ONCE(c->mm->map_count) != t->nr ||
+	    (uint64_t)READ_ONCE(c->mm->total_vm) != pages)
+		fail(c, "map_count %lld, total_vm %lld, but %u VMAs of %llu pages",
+		     (long long)READ_ONCE(c->mm->map_count), (long long)READ_ONCE(c->mm->total_vm),
+		     t->nr, (unsigned long long)pages);
 
 	for (uint32_t i = 0; i < t->nr && !c->failed; i++) {
 		const struct vm_area *v = t->v[i];

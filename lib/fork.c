@@ -164,6 +164,8 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 		vma_start_write(parent, parent->vmas.v[i]);
 	/* An mm that never mapped anything has no VMA array to copy. */
 	ret = parent->vmas.nr ? vma_tree_clone(&child->vmas, &parent->vmas) : 0;
+	if (!ret)
+		mm_vmas_changed(child, READ_ONCE(parent->total_vm));
 	child->mmap_base = parent->mmap_base;
 	child->next_anon_vma = parent->next_anon_vma;
 	/* The tunables are the process's, as a forked task keeps its sysctls. */

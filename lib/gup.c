@@ -58,12 +58,15 @@ int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, 
 {
 	struct mm_thread_stats *ts;
 	bool rcu;
-	int n = 0;
+	int n = 0, ret;
 
 	if (!mm || !pfns || nr_pages < 0 || (addr & ~PAGE_MASK) ||
 	    (uint64_t)nr_pages > (TASK_SIZE - addr) >> PAGE_SHIFT || addr >= TASK_SIZE)
 		return -EINVAL;
-	if (mm_enter(mm))
+	ret = mm_enter(mm);
+	if (ret == -EINVAL)
+		return ret; /* a stale handle (checked mode) */
+	if (ret)
 		return 0; /* no memory for this thread's counters: the slow path */
 	ts = mm_ts(mm);
 	rcu = mm->era->irqs_off_rcu;

@@ -18,6 +18,10 @@ static uint64_t mm_next_id = 1;
 static uint64_t live_mms;
 /* Counters of mms that are gone, so global figures don't shrink. */
 static struct ptsim_lock_stats gone_locks[5];
+/* Freed mms kept back in checked mode (mm_free()). */
+#define MM_QUARANTINE 64
+static struct ptsim_mm *mm_quarantine[MM_QUARANTINE];
+static unsigned mm_quarantine_next;
 
 struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm)
 {
@@ -96,6 +100,7 @@ struct ptsim_mm *mm_alloc(enum ptsim_strategy s)
 	mm_account_table(mm, PT_LEVEL_PGD, 1);
 	mm->users = 1;
 	mm->count = 1;
+	mm->magic = MM_MAGIC_LIVE;
 
 	pthread_mutex_lock(&mm_list_lock);
 	mm->id = mm_next_id++;
@@ -126,7 +131,31 @@ static void mm_free(struct ptsim_mm *mm)
 	}
 	pthread_mutex_unlock(&mm_list_lock);
 	vma_tree_destroy(&mm->vmas);
+	WRITE_ONCE(mm->magic, MM_MAGIC_DEAD);
+	if (uaf_checked()) {
+		/* Quarantine, as for tables: a stale handle still finds the dead
+		 * magic (for the last MM_QUARANTINE mms) instead of reused memory. */
+		struct ptsim_mm *old;
+
+		pthread_mutex_lock(&mm_list_lock);
+		old = mm_quarantine[mm_quarantine_next];
+		mm_quarantine[mm_quarantine_next] = mm;
+		mm_quarantine_next = (mm_quarantine_next + 1) % MM_QUARANTINE;
+		pthread_mutex_unlock(&mm_list_lock);
+		mm = old;
+	}
 	ptsim_free(mm);
+}
+
+bool mm_handle_bad(struct ptsim_mm *mm, const char *op)
+{
+	uint32_t magic = READ_ONCE(mm->magic);
+
+	if (likely(magic == MM_MAGIC_LIVE))
+		return false;
+	/* A destroyed mm's strategy field is intact; anything else is no mm. */
+	uaf_report_mm(mm, magic == MM_MAGIC_DEAD ? mm->strategy : PTSIM_STRATEGY_COUNT, op);
+	return true;
 }
 
 void mmgrab(struct ptsim_mm *mm)
@@ -225,12 +254,27 @@ void ptsim_mm_destroy(struct ptsim_mm *mm)
 	if (!mm)
 		return;
 	ptsim_thread_enter();
+	if (uaf_checked()) {
+		/* The handle dies now, even while global reclaim still holds a
+		 * reference; a second destroy finds it dead and does nothing. */
+		uint32_t old = MM_MAGIC_LIVE;
+
+		if (!__atomic_compare_exchange_n(&mm->magic, &old, MM_MAGIC_DEAD, false,
+		                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			uaf_report_mm(mm,
+			              old == MM_MAGIC_DEAD ? mm->strategy : PTSIM_STRATEGY_COUNT,
+			              "ptsim_mm_destroy");
+			return;
+		}
+	} else {
+		WRITE_ONCE(mm->magic, MM_MAGIC_DEAD);
+	}
 	mmput(mm);
 }
 
 int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value)
 {
-	if (!mm)
+	if (!mm || (uaf_checked() && mm_handle_bad(mm, __func__)))
 		return -EINVAL;
 	switch (option) {
 	case PTSIM_OPT_GATHER_BATCH:

@@ -7,7 +7,12 @@
 #include "pgtable.h"
 #include "ptdesc.h"
 #include "thread.h"
+#include "uaf.h"
 #include "vma.h"
+
+/* ptsim_mm.magic: a live handle, or one ptsim_mm_destroy() was called on. */
+#define MM_MAGIC_LIVE 0x6d6d7470u /* "ptmm" */
+#define MM_MAGIC_DEAD 0x64616564u /* "dead" */
 
 struct pt_strategy;
 struct pt_era;
@@ -72,7 +77,21 @@ struct ptsim_mm {
 	void *strategy_data;
 
 	struct ptsim_mm *global_prev, *global_next; /* the list global reclaim visits */
+
+	/* mm->map_count and mm->total_vm: the VMA figures, kept where the
+	 * layout changes (under the mmap write lock) so that the statistics
+	 * read them without the mmap lock. */
+	int64_t map_count, total_vm;
+
+	uint32_t magic; /* MM_MAGIC_*: stale handles are caught in checked mode */
 };
+
+/* After a change of the VMA layout, under the mmap write lock. */
+static inline void mm_vmas_changed(struct ptsim_mm *mm, int64_t total_vm_delta)
+{
+	WRITE_ONCE(mm->map_count, (int64_t)mm->vmas.nr);
+	atomic_add(&mm->total_vm, total_vm_delta);
+}
 
 /* The calling thread's counters for mm. mm_enter() must have succeeded. */
 struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm);
@@ -86,12 +105,26 @@ static inline struct mm_thread_stats *mm_ts(struct ptsim_mm *mm)
 	return mm_thread_stats_slow(mm);
 }
 
-/* Every public entry point: RCU registration and this thread's counters. */
-static inline int mm_enter(struct ptsim_mm *mm)
+/* RCU registration and this thread's counters, for an mm known to be alive. */
+static inline int __mm_enter(struct ptsim_mm *mm)
 {
 	ptsim_thread_enter();
 	return mm_ts(mm) ? 0 : -ENOMEM;
 }
+
+/* In checked mode: reports (at level PTSIM_UAF_LEVEL_MM) and returns true
+ * when mm is not a live handle: destroyed, or never one. */
+bool mm_handle_bad(struct ptsim_mm *mm, const char *op);
+
+/* Every public entry point taking an mm: -EINVAL for a stale handle
+ * (checked mode), then __mm_enter(). */
+static inline int mm_enter_op(struct ptsim_mm *mm, const char *op)
+{
+	if (unlikely(uaf_checked()) && mm_handle_bad(mm, op))
+		return -EINVAL;
+	return __mm_enter(mm);
+}
+#define mm_enter(mm) mm_enter_op((mm), __func__)
 
 static inline void mmap_read_lock(struct ptsim_mm *mm)
 {

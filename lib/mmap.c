@@ -45,6 +45,13 @@ int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool unlock)
 	floor = i > 0 ? t->v[i - 1]->end : 0;
 	ceiling = last + 1 < t->nr ? t->v[last + 1]->start : 0;
 	list = vma_detach_range(t, i, last - i + 1);
+	{
+		int64_t pages = 0;
+
+		for (struct vm_area *v = list; v; v = v->detached_next)
+			pages += (int64_t)((v->end - v->start) >> PAGE_SHIFT);
+		mm_vmas_changed(mm, -pages);
+	}
 	/*
 	 * vms_complete_munmap_vmas(): the VMAs are out of the tree and
 	 * detached, so the zap and free_pgtables() need only the read lock;
@@ -200,6 +207,7 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 	vma_insert(t, i, &v); /* write-locked until mmap_write_unlock() */
 	WRITE_ONCE(mm->ever_mapped, true);
 	vma_merge_around(t, i);
+	mm_vmas_changed(mm, (int64_t)(len >> PAGE_SHIFT));
 out:
 	mmap_write_unlock(mm);
 	if (ret)
@@ -240,6 +248,7 @@ void exit_mmap(struct ptsim_mm *mm)
 	mmap_write_lock(mm);
 	list = vma_detach_range(t, 0, t->nr);
 	unmap_region(mm, list, 0, 0);
+	mm_vmas_changed(mm, -READ_ONCE(mm->total_vm));
 	mmap_write_unlock(mm);
 	vma_free_detached(list);
 	/* pgd_free(): nothing can walk a dead mm, but the PGD's last readers

@@ -136,6 +136,7 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 				k++;
 		}
 	}
+	mm_vmas_changed(mm, 0);
 out:
 	mmap_write_unlock(mm);
 	return ret;

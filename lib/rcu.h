@@ -72,6 +72,11 @@ static inline void ptsim_rcu_callback_enter(struct rcu_head_ptsim *head)
 /* rcu_barrier(): every callback queued so far has run. */
 void ptsim_rcu_barrier(void);
 
+/* Callbacks queued while no call_rcu worker thread could be started
+ * (rcu.c): run them after a grace period. Only where no lock is held. */
+extern bool ptsim_rcu_deferred_pending;
+void ptsim_rcu_drain_deferred(void);
+
 /*
  * Whether liburcu knows the calling thread as a reader: a program that uses
  * liburcu-memb itself registers its threads (and liburcu asserts on a second

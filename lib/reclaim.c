@@ -3,15 +3,23 @@
 #include "reclaim_tree.h"
 #include "strategy.h"
 
-int64_t ptsim_reclaim(struct ptsim_mm *mm)
+/* One mm's pass; the caller holds a user reference (mm_users). */
+static int64_t reclaim_mm(struct ptsim_mm *mm)
 {
-	if (!mm)
-		return -EINVAL;
-	if (mm_enter(mm))
-		return -ENOMEM;
+	int ret = __mm_enter(mm);
+
+	if (ret)
+		return ret;
 	if (!mm->ops->reclaim)
 		return 0; /* this strategy frees tables on its own paths only */
 	return mm->ops->reclaim(mm);
+}
+
+int64_t ptsim_reclaim(struct ptsim_mm *mm)
+{
+	if (!mm || (uaf_checked() && mm_handle_bad(mm, __func__)))
+		return -EINVAL;
+	return reclaim_mm(mm);
 }
 
 /*
@@ -30,7 +38,8 @@ int64_t ptsim_reclaim_global(uint64_t target_bytes)
 	pass = reclaim_tree_new_pass();
 	while ((!target_bytes || (uint64_t)freed < target_bytes) &&
 	       (mm = reclaim_tree_pick(pass))) {
-		int64_t r = ptsim_reclaim(mm);
+		/* Its handle may be destroyed already: our reference keeps it. */
+		int64_t r = reclaim_mm(mm);
 
 		if (r > 0)
 			freed += r;

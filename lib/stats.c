@@ -9,11 +9,11 @@
 void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live);
 int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 
-/* Sums without the mmap lock: exact when the mm is quiet, a snapshot otherwise. */
+/* Sums without the mmap lock (any caller may hold it or not): exact when
+ * the mm is quiet, a snapshot otherwise. */
 int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 {
 	struct ptsim_lock_stats dummy = {0};
-	const struct vma_tree *t = &mm->vmas;
 
 	memset(st, 0, sizeof(*st));
 	spin_lock(&mm->stats_lock, &dummy);
@@ -55,35 +55,45 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 	st->reclaim_passes = READ_ONCE(mm->reclaim_passes);
 	st->reclaim_write_lock_ns = READ_ONCE(mm->reclaim_write_lock_ns);
 	st->reclaimable_pt_bytes = mm->ops->reclaimable_bytes ? mm->ops->reclaimable_bytes(mm) : 0;
-	st->nr_vmas = t->nr;
-	for (uint32_t i = 0; i < t->nr; i++)
-		st->total_vm_pages += (t->v[i]->end - t->v[i]->start) >> PAGE_SHIFT;
+	st->nr_vmas = (uint64_t)READ_ONCE(mm->map_count);
+	st->total_vm_pages = (uint64_t)READ_ONCE(mm->total_vm);
 	return 0;
 }
 
-int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
+/* Copies the first `size` bytes of what the library has; zeros past it. */
+static void copy_sized(void *dst, const void *src, size_t have, size_t size)
 {
+	memcpy(dst, src, size < have ? size : have);
+	if (size > have)
+		memset((char *)dst + have, 0, size - have);
+}
+
+int ptsim_mm_get_stats_sized(struct ptsim_mm *mm, struct ptsim_mm_stats *st, size_t size)
+{
+	struct ptsim_mm_stats full;
 	int ret;
 
-	if (!mm || !st)
+	if (!mm || !st || !size)
 		return -EINVAL;
 	ret = mm_enter(mm);
 	if (ret)
 		return ret;
-	/* The VMA figures need the layout stable. */
-	mmap_read_lock(mm);
-	ret = ptsim_mm_get_stats_locked(mm, st);
-	mmap_read_unlock(mm);
-	return ret;
+	/* No mmap lock: every figure is a counter (the VMA ones included),
+	 * so reading them is invisible in the lock statistics. */
+	ptsim_mm_get_stats_locked(mm, &full);
+	copy_sized(st, &full, sizeof(full), size);
+	return 0;
 }
 
-int ptsim_get_global_stats(struct ptsim_global_stats *st)
+int(ptsim_mm_get_stats)(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
+{
+	return ptsim_mm_get_stats_sized(mm, st, sizeof(*st));
+}
+
+static void global_stats(struct ptsim_global_stats *st)
 {
 	struct ptsim_lock_stats locks[5];
 
-	if (!st)
-		return -EINVAL;
-	ptsim_thread_enter();
 	memset(st, 0, sizeof(*st));
 	pt_alloc_stats(&st->tables_in_use, &st->table_slabs, &st->tables_pending_free);
 	st->table_slab_bytes = st->table_slabs * PT_SLAB_SIZE;
@@ -95,6 +105,145 @@ int ptsim_get_global_stats(struct ptsim_global_stats *st)
 	st->pmd_lock = locks[2];
 	st->page_table_lock = locks[3];
 	st->vma_lock = locks[4];
+}
+
+int ptsim_get_global_stats_sized(struct ptsim_global_stats *st, size_t size)
+{
+	struct ptsim_global_stats full;
+
+	if (!st || !size)
+		return -EINVAL;
+	ptsim_thread_enter();
+	global_stats(&full);
+	copy_sized(st, &full, sizeof(full), size);
+	return 0;
+}
+
+int(ptsim_get_global_stats)(struct ptsim_global_stats *st)
+{
+	return ptsim_get_global_stats_sized(st, sizeof(*st));
+}
+
+/* The mallctl()-style names: each a uint64_t field of the struct. */
+struct stat_name {
+	const char *name;
+	size_t off;
+};
+
+#define F(s, f)                           \
+	{                                 \
+#f, offsetof(struct s, f) \
+	}
+#define LOCK(s, l) F(s, l.acquisitions), F(s, l.contended), F(s, l.wait_ns)
+#define MM(f)      F(ptsim_mm_stats, f)
+#define MM_LOCK(l) LOCK(ptsim_mm_stats, l)
+#define GL(f)      F(ptsim_global_stats, f)
+#define GL_LOCK(l) LOCK(ptsim_global_stats, l)
+
+static const struct stat_name mm_names[] = {
+        MM(pgtables_bytes),
+        MM(nr_pte_tables),
+        MM(nr_pmd_tables),
+        MM(nr_pud_tables),
+        MM(rss_anon_pages),
+        MM(zero_page_ptes),
+        MM(nr_vmas),
+        MM(total_vm_pages),
+        MM(faults),
+        MM(faults_read),
+        MM(faults_write),
+        MM(faults_cow),
+        MM(access_hits),
+        MM(pte_tables_allocated),
+        MM(pte_tables_freed),
+        MM(pte_tables_freed_zap),
+        MM(pte_tables_freed_unmap),
+        MM(pte_tables_freed_reclaim),
+        MM(pte_tables_freed_walker),
+        MM(tables_pending_free),
+        MM(reclaimable_pt_bytes),
+        MM(refcount_atomics),
+        MM(reclaim_passes),
+        MM(reclaim_write_lock_ns),
+        MM_LOCK(mmap_lock),
+        MM_LOCK(ptl),
+        MM_LOCK(pmd_lock),
+        MM_LOCK(page_table_lock),
+        MM_LOCK(vma_lock),
+        MM(vma_lock_fallbacks),
+        MM(tlb_flushes),
+        MM(tlb_flush_ns),
+        MM(tlb_irqs_off_wait_ns),
+        MM(pt_side_bytes),
+        MM(gp_waits),
+        MM(gp_wait_ns),
+};
+
+static const struct stat_name global_names[] = {
+        GL(live_mms),
+        GL(tables_in_use),
+        GL(tables_pending_free),
+        GL(table_slabs),
+        GL(table_slab_bytes),
+        GL(frames_in_use),
+        GL(frame_meta_bytes),
+        GL(sim_allocated_bytes),
+        GL(sim_resident_bytes),
+        GL_LOCK(mmap_lock),
+        GL_LOCK(ptl),
+        GL_LOCK(pmd_lock),
+        GL_LOCK(page_table_lock),
+        GL_LOCK(vma_lock),
+};
+
+/* A field appended to a stats struct needs its name here too. */
+_Static_assert(ARRAY_SIZE(mm_names) * sizeof(uint64_t) == sizeof(struct ptsim_mm_stats),
+               "struct ptsim_mm_stats has a field without a name in mm_names[]");
+_Static_assert(ARRAY_SIZE(global_names) * sizeof(uint64_t) == sizeof(struct ptsim_global_stats),
+               "struct ptsim_global_stats has a field without a name in global_names[]");
+
+const char *ptsim_stat_name(int global, size_t i)
+{
+	if (global)
+		return i < ARRAY_SIZE(global_names) ? global_names[i].name : NULL;
+	return i < ARRAY_SIZE(mm_names) ? mm_names[i].name : NULL;
+}
+
+static const struct stat_name *stat_find(const struct stat_name *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return &t[i];
+	return NULL;
+}
+
+int ptsim_stat_get(struct ptsim_mm *mm, const char *name, uint64_t *value)
+{
+	const struct stat_name *f;
+	int ret;
+
+	if (!name || !value)
+		return -EINVAL;
+	if (mm) {
+		struct ptsim_mm_stats st;
+
+		f = stat_find(mm_names, ARRAY_SIZE(mm_names), name);
+		if (!f)
+			return -ENOENT;
+		ret = ptsim_mm_get_stats_sized(mm, &st, sizeof(st));
+		if (ret)
+			return ret;
+		memcpy(value, (const char *)&st + f->off, sizeof(*value));
+	} else {
+		struct ptsim_global_stats st;
+
+		f = stat_find(global_names, ARRAY_SIZE(global_names), name);
+		if (!f)
+			return -ENOENT;
+		ptsim_thread_enter();
+		global_stats(&st);
+		memcpy(value, (const char *)&st + f->off, sizeof(*value));
+	}
 	return 0;
 }
 

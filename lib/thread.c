@@ -44,6 +44,9 @@ void ptsim_thread_register_slow(void)
 
 void ptsim_thread_enter(void)
 {
+	/* Every public call starts here with no lock held: the safe point. */
+	if (unlikely(READ_ONCE(ptsim_rcu_deferred_pending)))
+		ptsim_rcu_drain_deferred();
 	/* Also when the program unregistered a thread it had registered itself. */
 	if (unlikely(!ptsim_current.registered || !ptsim_rcu_registered()))
 		ptsim_thread_register_slow();

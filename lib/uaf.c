@@ -52,6 +52,22 @@ __attribute__((constructor)) static void uaf_env(void)
 	ptsim_checked_on = on == 1;
 }
 
+void uaf_report_mm(const struct ptsim_mm *mm, enum ptsim_strategy s, const char *op)
+{
+	spin_lock(&reports.lock, &reports.lock_stats);
+	if (reports.count < PTSIM_UAF_KEEP) {
+		struct ptsim_uaf_report *r = &reports.kept[reports.count];
+
+		r->table = (uint64_t)(uintptr_t)mm;
+		r->level = PTSIM_UAF_LEVEL_MM;
+		r->strategy = s;
+		r->op = op;
+		r->addr = 0;
+	}
+	__atomic_store_n(&reports.count, reports.count + 1, __ATOMIC_RELEASE);
+	spin_unlock(&reports.lock);
+}
+
 void uaf_report(const struct ptdesc *d, const char *op, uint64_t addr)
 {
 	spin_lock(&reports.lock, &reports.lock_stats);
@@ -105,6 +121,13 @@ void ptsim_uaf_reset(void)
 	spin_unlock(&reports.lock);
 }
 #else
+void uaf_report_mm(const struct ptsim_mm *mm, enum ptsim_strategy s, const char *op)
+{
+	(void)mm;
+	(void)s;
+	(void)op;
+}
+
 int ptsim_checked_available(void)
 {
 	return 0;

@@ -16,6 +16,10 @@
  * or empty (any case), -1 for anything else or NULL. */
 int ptsim_parse_bool(const char *v);
 
+struct ptsim_mm;
+/* A stale mm handle passed to op: a report at level PTSIM_UAF_LEVEL_MM. */
+void uaf_report_mm(const struct ptsim_mm *mm, enum ptsim_strategy s, const char *op);
+
 #ifdef PTSIM_CHECKED
 extern bool ptsim_checked_on;
 

@@ -262,6 +262,54 @@ static void test_partial_failures(void **state)
 	}
 }
 
+/* Checked mode: a destroyed mm handle is reported at the mm level and the
+ * call fails with -EINVAL, a second destroy does nothing. */
+static void test_stale_mm_handle(void **state)
+{
+	(void)state;
+	if (!ptsim_checked_available())
+		skip();
+	for_each_strategy(s)
+	{
+		struct ptsim_mm *mm;
+		struct ptsim_uaf_report r;
+		struct ptsim_mm_stats st;
+		uint64_t pfn, v;
+		int was = ptsim_set_checked(1);
+
+		ptsim_uaf_reset();
+		assert_int_equal(ptsim_mm_create(s, &mm), 0);
+		assert_int_equal(ptsim_mmap(mm, AT(0), 2 * MiB, PROT_RW, PTSIM_MAP_FIXED, NULL), 0);
+		assert_int_equal(ptsim_touch(mm, AT(0), 2 * MiB, PTSIM_ACCESS_WRITE), 0);
+		ptsim_mm_destroy(mm);
+		assert_int_equal(ptsim_uaf_count(), 0);
+
+		assert_int_equal(ptsim_mmap(mm, AT(0), PG, PROT_RW, PTSIM_MAP_FIXED, NULL),
+		                 -EINVAL);
+		assert_int_equal(ptsim_uaf_count(), 1);
+		assert_int_equal(ptsim_uaf_get(0, &r), 0);
+		assert_int_equal(r.level, PTSIM_UAF_LEVEL_MM);
+		assert_int_equal(r.table, (uint64_t)(uintptr_t)mm);
+		assert_int_equal(r.strategy, s);
+		assert_string_equal(r.op, "ptsim_mmap");
+		assert_int_equal(ptsim_touch(mm, AT(0), PG, PTSIM_ACCESS_READ), -EINVAL);
+		assert_int_equal(ptsim_gup_fast(mm, AT(0), 1, 0, &pfn), -EINVAL);
+		assert_int_equal(ptsim_mm_get_stats(mm, &st), -EINVAL);
+		assert_int_equal(ptsim_stat_get(mm, "nr_vmas", &v), -EINVAL);
+		assert_int_equal(ptsim_mm_check(mm, NULL, 0), -EINVAL);
+		assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_GATHER_BATCH, 4), -EINVAL);
+		assert_int_equal(ptsim_uaf_count(), 7);
+		/* Double destroy: reported, nothing else happens. */
+		ptsim_mm_destroy(mm);
+		assert_int_equal(ptsim_uaf_count(), 8);
+		assert_int_equal(ptsim_uaf_get(7, &r), 0);
+		assert_string_equal(r.op, "ptsim_mm_destroy");
+		assert_int_equal(r.level, PTSIM_UAF_LEVEL_MM);
+		ptsim_uaf_reset();
+		ptsim_set_checked(was);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +320,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_mprotect_bad_prot_order),
 	        cmocka_unit_test(test_madvise_accepted),
 	        cmocka_unit_test(test_partial_failures),
+	        cmocka_unit_test(test_stale_mm_handle),
 	};
 
 	/* test_robust env-checked EXPECTED: PTSIM_CHECKED as set by ctest

@@ -209,7 +209,20 @@ struct ptsim_mm_stats {
 	uint64_t gp_waits;   /* synchronous grace periods waited for (percpu's switch) */
 	uint64_t gp_wait_ns; /* time spent in them */
 };
+/*
+ * Statistics, read without the mmap lock (so the read shows in no lock
+ * figure): a snapshot, exact when the mm is quiet. New fields are only ever
+ * appended to the structs, and the calls take the caller's idea of their
+ * size: a program built against an older header gets the fields it knows,
+ * one built against a newer header gets zeros in those this library lacks.
+ * ptsim_mm_get_stats() and ptsim_get_global_stats() pass the size of this
+ * header's struct; the plain functions (without the macros) fill the whole
+ * current struct. -EINVAL for a size of 0.
+ */
+int ptsim_mm_get_stats_sized(struct ptsim_mm *mm, struct ptsim_mm_stats *st, size_t size);
 int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
+#define ptsim_mm_get_stats(mm, st) \
+	ptsim_mm_get_stats_sized((mm), (st), sizeof(struct ptsim_mm_stats))
 
 struct ptsim_global_stats {
 	uint64_t live_mms;
@@ -227,7 +240,22 @@ struct ptsim_global_stats {
 	struct ptsim_lock_stats page_table_lock;
 	struct ptsim_lock_stats vma_lock;
 };
+int ptsim_get_global_stats_sized(struct ptsim_global_stats *st, size_t size);
 int ptsim_get_global_stats(struct ptsim_global_stats *st);
+#define ptsim_get_global_stats(st) \
+	ptsim_get_global_stats_sized((st), sizeof(struct ptsim_global_stats))
+
+/*
+ * Statistics by name, in the manner of jemalloc's mallctl(): the field
+ * names of struct ptsim_mm_stats ("pgtables_bytes", "faults_read", and
+ * "mmap_lock.wait_ns" for a lock's figures) for an mm, or of struct
+ * ptsim_global_stats with mm NULL. -ENOENT for a name this library does not
+ * have, -EINVAL for a NULL name or value. Reads like ptsim_mm_get_stats().
+ */
+int ptsim_stat_get(struct ptsim_mm *mm, const char *name, uint64_t *value);
+/* The names ptsim_stat_get() knows, i = 0, 1, ...: of the mm statistics
+ * (global 0) or the global ones (global 1); NULL past the last. */
+const char *ptsim_stat_name(int global, size_t i);
 
 /*
  * Full invariant check (takes the mmap lock for write): counters against
@@ -329,11 +357,20 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
  */
 struct ptsim_uaf_report {
 	uint64_t table;               /* address of the freed table that was accessed */
-	int level;                    /* 0 = PGD ... 3 = PTE */
+	int level;                    /* 0 = PGD ... 3 = PTE, or PTSIM_UAF_LEVEL_MM */
 	enum ptsim_strategy strategy; /* of the mm the table belonged to */
 	const char *op;               /* static string naming the walker: "gup_fast", ... */
 	uint64_t addr;                /* the user address being resolved; 0 from pte_unmap_unlock */
 };
+/*
+ * Level PTSIM_UAF_LEVEL_MM: an mm handle that ptsim_mm_destroy() was
+ * already called on (or that never was one) was passed to `op`; `table` is
+ * the handle, `strategy` its strategy (PTSIM_STRATEGY_COUNT if unknown).
+ * The call returns -EINVAL (ptsim_mm_destroy: does nothing). Checked mode
+ * keeps the last 64 destroyed mms' memory back so that this can be seen;
+ * a handle older than that is undefined behaviour, as without checking.
+ */
+#define PTSIM_UAF_LEVEL_MM (-1)
 /* 1 if this build has the detector. */
 int ptsim_checked_available(void);
 /* Switches checked mode; returns the previous setting, or -EOPNOTSUPP. */
