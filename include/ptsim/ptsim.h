@@ -193,8 +193,8 @@ struct ptsim_global_stats {
 	uint64_t tables_pending_free; /* waiting for a grace period, all mms */
 	uint64_t table_slabs;         /* slabs backing tables and descriptors */
 	uint64_t table_slab_bytes;
-	uint64_t frames_in_use;            /* data frames with a reference, zero page excluded */
-	uint64_t frame_meta_bytes;         /* bytes of per-frame metadata allocated */
+	uint64_t frames_in_use;    /* data frames with a reference, zero page excluded */
+	uint64_t frame_meta_bytes; /* bytes of per-frame metadata allocated */
 	/* libptsim.a with jemalloc: allocated and resident bytes of its arena;
 	 * libptsim.so and PTSIM_MALLOC=libc: both the usable size of live blocks. */
 	uint64_t sim_allocated_bytes;
