@@ -193,12 +193,10 @@ struct ptsim_global_stats {
 	uint64_t tables_pending_free; /* waiting for a grace period, all mms */
 	uint64_t table_slabs;         /* slabs backing tables and descriptors */
 	uint64_t table_slab_bytes;
-	uint64_t frames_in_use;    /* data frames with a reference, zero page excluded */
-	uint64_t frame_meta_bytes; /* bytes of per-frame metadata allocated */
-	/* libptsim.a with jemalloc: allocated and resident bytes of its arena;
-	 * libptsim.so and PTSIM_MALLOC=libc: both the usable size of live blocks. */
-	uint64_t sim_allocated_bytes;
-	uint64_t sim_resident_bytes;
+	uint64_t frames_in_use;            /* data frames with a reference, zero page excluded */
+	uint64_t frame_meta_bytes;         /* bytes of per-frame metadata allocated */
+	uint64_t sim_allocated_bytes;      /* jemalloc arena (libptsim.a) or live malloc bytes */
+	uint64_t sim_resident_bytes;       /* arena resident; with malloc, = allocated */
 	struct ptsim_lock_stats mmap_lock; /* sums over every mm, live or gone */
 	struct ptsim_lock_stats ptl;
 	struct ptsim_lock_stats pmd_lock;
