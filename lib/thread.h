@@ -19,6 +19,10 @@ struct ptsim_thread {
 		struct mm_thread_stats *stats;
 	} stats_cache[4];
 	unsigned stats_cache_next;
+	/* Set by a strategy whose pte_tryget() failed for lack of memory, not
+	 * because the table is going away: pte_offset_map_lock() callers that
+	 * would retry return -ENOMEM instead (pte_map_enomem()). */
+	bool pte_map_enomem;
 };
 
 extern __thread struct ptsim_thread ptsim_current;
