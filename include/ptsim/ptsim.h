@@ -24,7 +24,9 @@
  *    simulated process (48-bit, user half: below PTSIM_TASK_SIZE).
  *  - Any thread may call any function at any time; the library registers
  *    the thread with its RCU implementation on first use and unregisters it
- *    when the thread exits.
+ *    when the thread exits. A thread the program registered with
+ *    liburcu-memb itself stays the program's to unregister (after its last
+ *    libptsim call).
  */
 #ifndef PTSIM_PTSIM_H
 #define PTSIM_PTSIM_H
@@ -232,8 +234,8 @@ struct ptsim_global_stats {
 	uint64_t table_slab_bytes;
 	uint64_t frames_in_use;            /* data frames with a reference, zero page excluded */
 	uint64_t frame_meta_bytes;         /* bytes of per-frame metadata allocated */
-	uint64_t sim_allocated_bytes;      /* jemalloc: bytes allocated in libptsim's arena */
-	uint64_t sim_resident_bytes;       /* jemalloc: resident bytes of that arena */
+	uint64_t sim_allocated_bytes;      /* jemalloc arena (libptsim.a) or live malloc bytes */
+	uint64_t sim_resident_bytes;       /* arena resident; with malloc, = allocated */
 	struct ptsim_lock_stats mmap_lock; /* sums over every mm, live or gone */
 	struct ptsim_lock_stats ptl;
 	struct ptsim_lock_stats pmd_lock;
