@@ -13,9 +13,13 @@
 static void unmap_region(struct ptsim_mm *mm, struct vm_area *list, uint64_t floor,
                          uint64_t ceiling)
 {
+	struct mmu_gather tlb;
+
+	tlb_gather_mmu(&tlb, mm);
 	for (struct vm_area *v = list; v; v = v->detached_next)
-		unmap_page_range(mm, v->start, v->end, NULL);
-	free_pgtables(mm, list, floor, ceiling);
+		unmap_page_range(&tlb, v->start, v->end, NULL);
+	free_pgtables(mm, list, floor, ceiling); /* tables join the gather */
+	tlb_finish_mmu(&tlb);
 }
 
 int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool unlock)
@@ -31,8 +35,9 @@ int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool unlock)
 	last = vma_find_index(t, end - 1);
 	if (last == t->nr || t->v[last]->start >= end)
 		last--;
-	/* Splitting one VMA in the middle adds one: the map count limit applies. */
-	if (t->v[i]->start < start && end < t->v[last]->end && t->nr >= MAX_MAP_COUNT)
+	/* vms_gather_munmap_vmas(): only a hole punched inside one VMA adds
+	 * one, and only then does the map count limit apply. */
+	if (t->v[i]->start < start && end < t->v[i]->end && t->nr >= MAX_MAP_COUNT)
 		goto nomem;
 	if (vma_reserve(t, 2))
 		goto nomem;
@@ -129,14 +134,16 @@ static int mmap_validate(uint64_t addr, uint64_t *len, int flags)
 		return -EINVAL; /* libptsim only models private anonymous memory */
 	if (*len == 0)
 		return -EINVAL;
-	if (fixed && (addr & ~PAGE_MASK))
-		return -EINVAL;
 	*len = PAGE_ALIGN(*len);
 	if (*len == 0 || *len > TASK_SIZE)
 		return -ENOMEM;
+	/* __get_unmapped_area()'s order: the range, then alignment, then
+	 * security_mmap_addr(). */
 	if (fixed) {
 		if (addr > TASK_SIZE - *len)
 			return -ENOMEM;
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
 		if (addr < MMAP_MIN_ADDR)
 			return -EPERM; /* security_mmap_addr() for an unprivileged process */
 	}
