@@ -11,6 +11,7 @@
 #include "memalloc.h"
 #include "pgalloc.h"
 #include "strategy.h"
+#include "vma_lock.h"
 
 struct check {
 	struct ptsim_mm *mm;
@@ -250,6 +251,9 @@ int ptsim_mm_check(struct ptsim_mm *mm, char *msg, size_t msglen)
 	if (msg && msglen)
 		msg[0] = 0;
 	mmap_write_lock(mm);
+	/* Faults and madvise under per-VMA locks do not wait for the mmap lock. */
+	for (uint32_t i = 0; i < mm->vmas.nr; i++)
+		vma_start_write(mm, mm->vmas.v[i]);
 	check_vmas(&c);
 	if (!c.failed)
 		check_table(&c, mm->pgd, PT_LEVEL_PGD, 0, NULL);

@@ -65,6 +65,8 @@ static int madvise_populate(struct ptsim_mm *mm, uint64_t start, uint64_t end, b
 	return populate_range(mm, start, end, write);
 }
 
+/* What each advice does to one VMA's part of the range; NORMAL and
+ * WILLNEED do nothing to anonymous memory here. */
 static void madvise_apply(struct ptsim_mm *mm, uint64_t start, uint64_t end, int advice)
 {
 	if (advice == PTSIM_MADV_DONTNEED)

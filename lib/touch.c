@@ -104,8 +104,8 @@ static int fault_one(struct ptsim_mm *mm, uint64_t addr, bool write)
 		stat_inc(&mm_ts(mm)->vma_lock_fallbacks, 1);
 	}
 	mmap_read_lock(mm);
-	if (mm->era->per_vma_locks && !__atomic_load_n(&mm->vmas.layout, __ATOMIC_ACQUIRE))
-		vma_tree_publish_lazy(&mm->vmas); /* withdrawn: large tree (vma.h) */
+	if (mm->era->per_vma_locks)
+		vma_layout_rebuild(&mm->vmas); /* withdrawn: large tree (vma.h) */
 	vma = vma_lookup(&mm->vmas, addr);
 	if (!vma)
 		ret = -EFAULT;
@@ -138,6 +138,8 @@ int ptsim_touch(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int access)
 	if (ret == -EAGAIN) {
 		mmap_read_lock(mm);
 		ret = access_check(mm, start, end, write);
+		if (mm->era->per_vma_locks)
+			vma_layout_rebuild(&mm->vmas); /* for the faults that follow */
 		mmap_read_unlock(mm);
 	}
 	if (ret)

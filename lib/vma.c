@@ -48,12 +48,22 @@ static void tree_write_lock(struct vma_tree *t, struct vm_area *v)
 		vma_start_write(t->mm, v);
 }
 
+/* The mapping's fields, not the lock: readers may be moving vm_refcnt. */
+static void vma_copy_fields(struct vm_area *dst, const struct vm_area *src)
+{
+	dst->start = src->start;
+	dst->end = src->end;
+	dst->prot = src->prot;
+	dst->flags = src->flags;
+	dst->anon_vma = READ_ONCE(src->anon_vma);
+	dst->detached_next = NULL;
+}
+
 static struct vm_area *vma_new(struct vma_tree *t, const struct vm_area *src)
 {
 	struct vm_area *v = t->spare[--t->nr_spare];
 
-	*v = *src;
-	v->detached_next = NULL;
+	vma_copy_fields(v, src);
 	vma_mark_attached(t->mm, v);
 	return v;
 }
@@ -67,8 +77,7 @@ int vma_tree_clone(struct vma_tree *dst, const struct vma_tree *src)
 
 		if (!v)
 			return -ENOMEM; /* what was copied is freed with dst */
-		*v = *src->v[i];
-		v->detached_next = NULL;
+		vma_copy_fields(v, src->v[i]);
 		vma_mark_attached(dst->mm, v);
 		dst->v[dst->nr++] = v;
 	}
@@ -339,20 +348,9 @@ static void vma_layout_free_cb(struct rcu_head_ptsim *head)
 
 void vma_tree_publish(struct vma_tree *t)
 {
-	struct vma_layout *old = t->layout, *l;
+	/* rcu_assign_pointer(NULL): every reader falls back until a rebuild. */
+	struct vma_layout *old = __atomic_exchange_n(&t->layout, NULL, __ATOMIC_ACQ_REL);
 
-	l = ptsim_alloc(sizeof(*l) + sizeof(l->e[0]) * t->nr);
-	if (l) {
-		l->nr = t->nr;
-		for (uint32_t i = 0; i < t->nr; i++) {
-			l->e[i].start = t->v[i]->start;
-			l->e[i].end = t->v[i]->end;
-			l->e[i].prot = t->v[i]->prot;
-			l->e[i].vma = t->v[i];
-		}
-	}
-	/* rcu_assign_pointer(); with no copy (NULL) every reader falls back. */
-	__atomic_store_n(&t->layout, l, __ATOMIC_RELEASE);
 	if (old)
 		ptsim_call_rcu(&old->rcu, vma_layout_free_cb);
 	/* Only now can no new reader find the VMAs joined away. */

@@ -7,9 +7,10 @@
  * reserves its memory first, so a failed call leaves the array as it was.
  *
  * For lockless lookup (lock_vma_under_rcu()) the layout is also published
- * under RCU as an immutable copy: a sorted array of (start, end, prot, VMA)
- * replaced at mmap_write_unlock()/mmap_write_downgrade() and freed by
- * call_rcu(). It stands for the maple tree's RCU mode; it is not a maple
+ * under RCU as an immutable copy: a sorted array of (start, end, prot, VMA),
+ * withdrawn at mmap_write_unlock()/mmap_write_downgrade() when the layout
+ * changed (freed by call_rcu()) and rebuilt by the first reader that then
+ * falls back to the mmap lock. It stands for the maple tree's RCU mode; it is not a maple
  * tree. A stale copy only makes a lockless reader fall back to the mmap
  * lock, because the VMA found is then write-locked, detached or no longer
  * covers the address.
@@ -113,7 +114,12 @@ static inline void vma_tree_mark_dirty(struct vma_tree *t)
 {
 	t->dirty = true;
 }
-/* Publishes the layout for lockless readers; mmap write lock held. */
+/*
+ * The layout changed: withdraw the published copy (mmap write lock held).
+ * Copying the whole layout at every change would make n mmaps cost n^2
+ * (65530 VMAs at the map count limit), so the copy is rebuilt only when a
+ * lockless reader found none and fell back to the mmap lock.
+ */
 void vma_tree_publish(struct vma_tree *t);
 /*
  * Above this many VMAs the layout copy (O(VMAs) per change) is not made at
@@ -127,6 +133,12 @@ void vma_tree_publish(struct vma_tree *t);
 void vma_tree_write_done(struct vma_tree *t);
 /* A withdrawn layout is built again; mmap lock held for read or write. */
 void vma_tree_publish_lazy(struct vma_tree *t);
+/* Builds and publishes the copy if there is none; mmap lock held (read suffices). */
+static inline void vma_layout_rebuild(struct vma_tree *t)
+{
+	if (!__atomic_load_n(&t->layout, __ATOMIC_ACQUIRE))
+		vma_tree_publish_lazy(t);
+}
 /* The layout entry with end > addr, or NULL; inside an RCU read section. */
 const struct vma_layout_entry *vma_layout_find(const struct vma_layout *l, uint64_t addr);
 

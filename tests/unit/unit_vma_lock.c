@@ -13,6 +13,14 @@
 #define BASE 0x400000000000ULL
 #define MB   (1ULL << 20)
 
+/* What the first fault that falls back to the mmap lock does. */
+static void rebuild(struct ptsim_mm *mm)
+{
+	mmap_read_lock(mm);
+	vma_layout_rebuild(&mm->vmas);
+	mmap_read_unlock(mm);
+}
+
 static struct ptsim_mm *new_mm(void)
 {
 	struct ptsim_mm *mm;
@@ -22,6 +30,8 @@ static struct ptsim_mm *new_mm(void)
 	assert_int_equal(ptsim_mmap(mm, BASE, 4 * MB, PTSIM_PROT_READ | PTSIM_PROT_WRITE,
 	                            PTSIM_MAP_FIXED, &a),
 	                 0);
+	assert_null(lock_vma_under_rcu(mm, BASE)); /* no layout published yet */
+	rebuild(mm);
 	return mm;
 }
 
@@ -48,6 +58,8 @@ static void test_read_write_exclusion(void **state)
 	assert_null(lock_vma_under_rcu(mm, BASE));
 	mmap_write_unlock(mm);
 	assert_false(vma_is_write_locked(mm, vma));
+	assert_ptr_equal(lock_vma_under_rcu(mm, BASE), vma); /* nothing changed: still published */
+	vma_end_read(vma);
 	assert_true(vma_start_read(mm, vma));
 	vma_end_read(vma);
 
@@ -68,6 +80,7 @@ static void test_detached_and_stale_layout(void **state)
 	vma_end_read(vma);
 	/* Split by munmap of the middle: the old object keeps the low part. */
 	assert_int_equal(ptsim_munmap(mm, BASE + MB, MB), 0);
+	rebuild(mm);
 	assert_ptr_equal(lock_vma_under_rcu(mm, BASE), vma);
 	assert_int_equal(vma->end, BASE + MB);
 	vma_end_read(vma);
@@ -88,6 +101,8 @@ static void test_detached_and_stale_layout(void **state)
 		mmap_write_unlock(mm);
 		assert_false(vma_start_read(mm, vma)); /* still readable memory: RCU */
 		assert_null(lock_vma_under_rcu(mm, BASE));
+		rebuild(mm);
+		assert_null(lock_vma_under_rcu(mm, BASE)); /* not in the new layout */
 		vma_free_after_publish(&mm->vmas, list);
 	}
 	ptsim_rcu_read_unlock();
