@@ -7,7 +7,7 @@ include(CMakePackageConfigHelpers)
 set(PTSIM_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ptsim
     CACHE STRING "Where ptsimConfig.cmake is installed, relative to the prefix")
 
-install(FILES ${PROJECT_SOURCE_DIR}/include/ptsim/ptsim.h
+install(FILES ${PROJECT_SOURCE_DIR}/include/ptsim/ptsim.h ${PROJECT_SOURCE_DIR}/include/ptsim/strategy.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ptsim)
 
 # The static library links liburcu-memb, jemalloc and pthread PUBLIC (through
