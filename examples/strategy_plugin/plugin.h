@@ -6,5 +6,6 @@
 #include <ptsim/strategy.h>
 
 extern const struct ptsim_strategy_ops rcu_ext_ops;
+extern const struct ptsim_strategy_ops atomic_ext_ops;
 
 #endif
