@@ -29,10 +29,11 @@ static struct {
 
 static int tag; /* the strategy data every mm of "counting" carries */
 
+/* Atomic: mm_destroy may run on the library's RCU callback thread. */
 static void saw_mm(struct ptsim_mm *mm)
 {
 	if (ptsim_mm_strategy_data(mm) != &tag)
-		calls.data_mismatch++;
+		__atomic_add_fetch(&calls.data_mismatch, 1, __ATOMIC_RELAXED);
 }
 
 static int counting_mm_init(struct ptsim_mm *mm)
@@ -48,14 +49,14 @@ static int counting_mm_init(struct ptsim_mm *mm)
 static void counting_mm_destroy(struct ptsim_mm *mm)
 {
 	saw_mm(mm);
-	calls.mm_destroy++;
+	__atomic_add_fetch(&calls.mm_destroy, 1, __ATOMIC_RELEASE);
 }
 
 static void counting_table_ctor(struct ptsim_mm *mm, struct ptsim_pt *pt)
 {
 	saw_mm(mm);
 	if (ptsim_pt_mm(pt) != mm || *ptsim_pt_private(pt) != 0)
-		calls.data_mismatch++;
+		__atomic_add_fetch(&calls.data_mismatch, 1, __ATOMIC_RELAXED);
 	calls.table_ctor++;
 }
 
@@ -276,7 +277,8 @@ static void test_hooks_called(void **state)
 
 	calls.fail_mm_init = 1;
 	assert_int_equal(ptsim_mm_create(id, &mm), -ENOMEM);
-	assert_int_equal(calls.mm_destroy, 0); /* no destroy for a failed init */
+	assert_int_equal(__atomic_load_n(&calls.mm_destroy, __ATOMIC_ACQUIRE),
+	                 0); /* no destroy for a failed init */
 	calls.fail_mm_init = 0;
 	memset(&calls, 0, sizeof(calls));
 
@@ -325,8 +327,8 @@ static void test_hooks_called(void **state)
 
 	ptsim_mm_destroy(mm);
 	ptsim_synchronize();
-	assert_int_equal(calls.mm_destroy, 2);
-	assert_int_equal(calls.data_mismatch, 0);
+	assert_int_equal(__atomic_load_n(&calls.mm_destroy, __ATOMIC_ACQUIRE), 2);
+	assert_int_equal(__atomic_load_n(&calls.data_mismatch, __ATOMIC_RELAXED), 0);
 	assert_int_equal(pt_global().tables_in_use, g0.tables_in_use);
 	assert_int_equal(pt_global().live_mms, g0.live_mms);
 }
