@@ -68,15 +68,21 @@ static void ext_pte_zero_replaced(struct ptdesc *d)
 }
 static bool ext_pte_tryget(struct ptsim_mm *mm, struct ptdesc *d)
 {
-	return ext_ops(mm)->pte_tryget(mm, pt_of(d)) != 0;
+	int r = ext_ops(mm)->pte_tryget(mm, pt_of(d));
+
+	if (r == -ENOMEM)
+		ptsim_current.pte_map_enomem = true; /* the caller fails, not retries */
+	return r > 0;
 }
 static void ext_pte_put(struct ptsim_mm *mm, struct ptdesc *d)
 {
 	ext_ops(mm)->pte_put(mm, pt_of(d));
 }
+/* The public contract (v1): only when the PTL was never dropped mid-range. */
 static void ext_zap_pte_locked(struct zap_pte_state *z)
 {
-	ext_ops(z->mm)->zap_locked((struct ptsim_zap *)z);
+	if (z->ptl_held_throughout)
+		ext_ops(z->mm)->zap_locked((struct ptsim_zap *)z);
 }
 static void ext_zap_pte_done(struct zap_pte_state *z)
 {
@@ -261,7 +267,7 @@ int ptsim_pmd_clear(struct ptsim_mm *mm, struct ptsim_pt *pt)
 void ptsim_pt_flush_tlb(struct ptsim_mm *mm, struct ptsim_pt *pt)
 {
 	(void)pt; /* the model charges a shootdown per call, whatever the range */
-	flush_tlb_range(mm, 0, PMD_SIZE);
+	flush_tlb_range(mm, 0, TASK_SIZE);
 }
 
 /* pt_unlinked_free() with the path's counter and the caller's choice of free. */
@@ -281,11 +287,13 @@ void ptsim_pt_free(struct ptsim_mm *mm, struct ptsim_pt *pt, unsigned flags)
 		stat_inc(&ts->freed_zap, 1);
 		break;
 	}
-	mm_account_table(mm, d->level, -1);
-	if (flags & PTSIM_PT_FREE_NOW)
+	if (flags & PTSIM_PT_FREE_NOW) {
+		mm_account_table(mm, d->level, -1);
 		pt_free_final(d);
-	else
-		pt_free_rcu(d);
+		return;
+	}
+	/* Inside a zap, after the gather's TLB flush; then after a grace period. */
+	pt_unlinked_free(mm, d);
 }
 
 void *ptsim_mm_strategy_data(struct ptsim_mm *mm)

@@ -12,7 +12,8 @@
  *  - ptes_cleared: remembered per thread and dropped with the zapper's
  *    own reference in one atomic sub at pte_put (pte_put_many());
  *  - pte_put: the last reference frees the table: PMD lock, re-check that
- *    the PMD still maps it and that nobody revived it, clear, free by RCU.
+ *    the PMD still maps it and that nobody revived it, clear, flush the
+ *    TLB (still under the PMD lock), free by RCU.
  */
 #include <ptsim/strategy.h>
 
@@ -67,6 +68,8 @@ static void free_if_dead(struct ptsim_mm *mm, struct ptsim_pt *pt, int zap)
 	ptsim_pmd_lock(mm, pt);
 	if (__atomic_load_n(ptsim_pt_private(pt), __ATOMIC_ACQUIRE) == 0)
 		unlinked = ptsim_pmd_clear(mm, pt) == 0;
+	if (unlinked)
+		ptsim_pt_flush_tlb(mm, pt); /* under the PMD lock, as the series did */
 	ptsim_pmd_unlock(mm, pt);
 	if (unlinked)
 		ptsim_pt_free(mm, pt, zap ? PTSIM_PT_FREED_ZAP : PTSIM_PT_FREED_WALKER);

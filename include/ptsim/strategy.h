@@ -66,7 +66,9 @@ struct ptsim_strategy_ops {
 	/*
 	 * A visitor (fault, zap, locked walk, mprotect, fork) is about to lock
 	 * pt: inside an RCU read section, no PTL held. Return 0 to say "no table
-	 * here" (it is being freed). Each 1 is followed by exactly one pte_put().
+	 * here" (it is being freed), -ENOMEM if the strategy could not allocate
+	 * what it needed (the public call then fails with -ENOMEM). Each 1 is
+	 * followed by exactly one pte_put().
 	 */
 	int (*pte_tryget)(struct ptsim_mm *mm, struct ptsim_pt *pt);
 	/* The visitor is done: PTL and RCU section dropped. May free pt. */
