@@ -154,19 +154,19 @@ int bench_parse_format(const char *s, enum bench_format *out)
 	return 0;
 }
 
-void bench_all_strategies(bool sel[PTSIM_STRATEGY_COUNT])
+void bench_all_strategies(bool sel[BENCH_MAX_STRATEGIES])
 {
-	for (int s = 0; s < PTSIM_STRATEGY_COUNT; s++)
+	for (int s = 0; s < BENCH_MAX_STRATEGIES; s++)
 		sel[s] = ptsim_strategy_available((enum ptsim_strategy)s) == 1;
 }
 
-int bench_parse_strategies(const char *list, bool sel[PTSIM_STRATEGY_COUNT], char *err,
+int bench_parse_strategies(const char *list, bool sel[BENCH_MAX_STRATEGIES], char *err,
                            size_t errlen)
 {
 	char *copy, *tok, *save = NULL;
 	int ret = 0, n = 0;
 
-	for (int s = 0; s < PTSIM_STRATEGY_COUNT; s++)
+	for (int s = 0; s < BENCH_MAX_STRATEGIES; s++)
 		sel[s] = false;
 	if (!strcmp(list, "all")) {
 		bench_all_strategies(sel);

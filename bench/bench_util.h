@@ -16,6 +16,8 @@
 
 #include <ptsim/ptsim.h>
 
+#include "plugin.h"
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
 
@@ -44,10 +46,10 @@ int bench_parse_format(const char *s, enum bench_format *out);
  * the library does not know, or one this build lacks, is an error: -EINVAL
  * with a message in err.
  */
-int bench_parse_strategies(const char *list, bool sel[PTSIM_STRATEGY_COUNT], char *err,
+int bench_parse_strategies(const char *list, bool sel[BENCH_MAX_STRATEGIES], char *err,
                            size_t errlen);
 /* Fills sel[] with every strategy ptsim_strategy_available() accepts. */
-void bench_all_strategies(bool sel[PTSIM_STRATEGY_COUNT]);
+void bench_all_strategies(bool sel[BENCH_MAX_STRATEGIES]);
 
 /* Median (mean of the two middle values for an even count) and minimum; NAN for n == 0. */
 double bench_median(const double *v, size_t n);

@@ -53,7 +53,7 @@ struct options {
 	uint64_t region;
 	uint64_t repeat;
 	enum bench_format format;
-	bool sel[PTSIM_STRATEGY_COUNT];
+	bool sel[BENCH_MAX_STRATEGIES]; /* builtin ids only are run */
 	bool host;
 };
 

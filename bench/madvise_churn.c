@@ -53,7 +53,7 @@ enum workload { WL_CHURN, WL_SPARSE, WL_ZERO, WL_JEMALLOC };
 static const char *const wl_names[] = {"churn", "sparse", "zero", "jemalloc"};
 
 struct options {
-	bool sel[PTSIM_STRATEGY_COUNT];
+	bool sel[BENCH_MAX_STRATEGIES];
 	int tcounts[MAX_TCOUNTS];
 	int ntcounts;
 	double seconds; /* per row; 0 with --iterations */
@@ -1266,6 +1266,8 @@ static const char usage_text[] =
         "  --strategies LIST  comma-separated strategy names, or \"all\". Default: every\n"
         "                     strategy this build accepts except \"unsafe\" (name it\n"
         "                     to run it).\n"
+        "  --plugin FILE.so   loads a strategy plugin (docs/strategy-api.md) first: its\n"
+        "                     strategies join \"all\" and may be named. Repeatable.\n"
         "  --threads N[,N...] worker thread counts, one row each. Default 1,2.\n"
         "  --seconds S        run time of each row. Default: 10 s shared between the\n"
         "                     rows (at least 0.5 s each).\n"
@@ -1387,11 +1389,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 	                                   {"host", no_argument, NULL, O_HOST},
 	                                   {"timeseries", required_argument, NULL, O_TS},
 	                                   {"help", no_argument, NULL, O_HELP},
+	                                   {"plugin", required_argument, NULL, 'P'},
 	                                   {NULL, 0, NULL, 0}};
 	char err[128];
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	bench_load_plugins(PROG, argc, argv);
 	bench_all_strategies(o->sel);
 	o->sel[PTSIM_STRATEGY_UNSAFE] = false;
 	o->tcounts[0] = 1;
@@ -1479,6 +1483,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case O_TS:
 			o->timeseries = optarg;
 			break;
+		case 'P': /* loaded before the options were read (plugin.c) */
+			break;
 		case O_HELP:
 			fputs(usage_text, stdout);
 			exit(0);
@@ -1504,7 +1510,7 @@ int main(int argc, char **argv)
 	int nstrat = 0, nrows, k = 0;
 
 	parse_options(argc, argv, &o);
-	for (int s = 0; s < PTSIM_STRATEGY_COUNT; s++)
+	for (int s = 0; s < BENCH_MAX_STRATEGIES; s++)
 		nstrat += o.sel[s];
 	nrows = (nstrat + (o.host ? 1 : 0)) * o.ntcounts;
 	if (!nrows)
@@ -1526,7 +1532,7 @@ int main(int argc, char **argv)
 			                    o.tcounts[t]);
 			run_row(&o, false, PTSIM_STRATEGY_NONE, o.tcounts[t], &rows[k++]);
 		}
-		for (int s = 0; s < PTSIM_STRATEGY_COUNT; s++) {
+		for (int s = 0; s < BENCH_MAX_STRATEGIES; s++) {
 			if (!o.sel[s])
 				continue;
 			bench_progress_step(&pr, "row %d/%d: %s, %d threads", k + 1, nrows,

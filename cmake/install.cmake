@@ -8,6 +8,7 @@ set(PTSIM_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ptsim
     CACHE STRING "Where ptsimConfig.cmake is installed, relative to the prefix")
 
 install(FILES ${PROJECT_SOURCE_DIR}/include/ptsim/ptsim.h
+              ${PROJECT_SOURCE_DIR}/include/ptsim/strategy.h
               ${PROJECT_BINARY_DIR}/include/ptsim/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ptsim)
 

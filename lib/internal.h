@@ -11,6 +11,7 @@
 /* Everything the public header declares is exported; the rest stays hidden. */
 #pragma GCC visibility push(default)
 #include <ptsim/ptsim.h>
+#include <ptsim/strategy.h>
 #pragma GCC visibility pop
 
 #define likely(x)                       __builtin_expect(!!(x), 1)

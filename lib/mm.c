@@ -71,6 +71,7 @@ struct ptsim_mm *mm_alloc(enum ptsim_strategy s)
 	mm = ptsim_alloc(sizeof(*mm));
 	if (!mm)
 		return NULL;
+	mm->ops = ops; /* before mm_init: a registered strategy's adapter finds its hooks here */
 	if (ops->mm_init && ops->mm_init(mm)) {
 		ptsim_free(mm);
 		return NULL;
@@ -237,7 +238,7 @@ int ptsim_mm_create(enum ptsim_strategy s, struct ptsim_mm **out)
 {
 	struct ptsim_mm *mm;
 
-	if (!out || (unsigned)s >= PTSIM_STRATEGY_COUNT)
+	if (!out || (unsigned)s >= ptsim_strategy_count())
 		return -EINVAL;
 	if (!strategy_get(s))
 		return -EOPNOTSUPP;

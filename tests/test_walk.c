@@ -237,8 +237,8 @@ static void test_walk_after_dontneed(void **state)
 {
 	struct ptsim_mm *mm = fmm(state);
 	struct walk_log log = {0};
-	bool freed = pt_strategy == PTSIM_STRATEGY_RCU || pt_strategy == PTSIM_STRATEGY_ATOMIC ||
-	             pt_strategy == PTSIM_STRATEGY_PERCPU;
+	bool freed = pt_expect == PTSIM_STRATEGY_RCU || pt_expect == PTSIM_STRATEGY_ATOMIC ||
+	             pt_expect == PTSIM_STRATEGY_PERCPU;
 
 	/* [rr..]   zero-page table DONTNEEDed whole: freed (rcu) or kept empty (none) */
 	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);

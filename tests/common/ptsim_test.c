@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "ptsim_test.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +20,59 @@ static void fail_at(const char *file, int line)
 	_fail(file, line);
 }
 
+enum ptsim_strategy pt_expect = PTSIM_STRATEGY_NONE;
+
+int pt_plugin_load(const char *path)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	ptsim_strategy_plugin_init_fn init;
+	int n;
+
+	if (!h) {
+		fprintf(stderr, "cannot load plugin %s: %s\n", path, dlerror());
+		return -ENOENT;
+	}
+	*(void **)&init = dlsym(h, PTSIM_STRATEGY_PLUGIN_INIT);
+	if (!init) {
+		fprintf(stderr, "plugin %s has no %s\n", path, PTSIM_STRATEGY_PLUGIN_INIT);
+		return -ENOENT;
+	}
+	n = init(); /* never dlclose(): its strategies stay registered */
+	if (n < 0)
+		fprintf(stderr, "plugin %s: %s() = %d\n", path, PTSIM_STRATEGY_PLUGIN_INIT, n);
+	return n;
+}
+
+/* `--plugin PATH [--as BUILTIN]` before the strategy name: load a plugin,
+ * and take the expected figures from a built-in strategy. */
+static int pt_plugin_args(int *argc, char **argv, bool *have_as)
+{
+	while (*argc > 2 && (strcmp(argv[1], "--plugin") == 0 || strcmp(argv[1], "--as") == 0)) {
+		if (strcmp(argv[1], "--plugin") == 0) {
+			if (pt_plugin_load(argv[2]) < 0)
+				return 2;
+		} else if (ptsim_strategy_parse(argv[2], &pt_expect) != 0 ||
+		           (unsigned)pt_expect >= PTSIM_STRATEGY_COUNT) {
+			fprintf(stderr, "%s: --as wants a built-in strategy, not '%s'\n", argv[0],
+			        argv[2]);
+			return 2;
+		} else {
+			*have_as = true;
+		}
+		memmove(&argv[1], &argv[3],
+		        (size_t)(*argc - 2) * sizeof(*argv)); /* with argv[argc] */
+		*argc -= 2;
+	}
+	return -1;
+}
+
 int pt_strategy_from_args(int argc, char **argv, enum ptsim_strategy dflt)
 {
+	bool have_as = false;
+	int rc = pt_plugin_args(&argc, argv, &have_as);
+
+	if (rc >= 0)
+		return rc;
 	pt_strategy = dflt;
 	if (argc > 1 && ptsim_strategy_parse(argv[1], &pt_strategy) != 0) {
 		fprintf(stderr, "%s: unknown strategy '%s'\n", argv[0], argv[1]);
@@ -30,6 +83,8 @@ int pt_strategy_from_args(int argc, char **argv, enum ptsim_strategy dflt)
 		       ptsim_strategy_name(pt_strategy));
 		return 77;
 	}
+	if (!have_as)
+		pt_expect = pt_strategy;
 	return -1;
 }
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <ptsim/ptsim.h>
+#include <ptsim/strategy.h>
 
 #define KiB         1024ULL
 #define MiB         (1024ULL * KiB)
@@ -39,6 +40,17 @@ extern const char *pt_step_context;
 extern enum ptsim_strategy pt_strategy;
 
 /*
+ * The built-in strategy whose expected figures apply: pt_strategy itself,
+ * or for a plugin strategy the one named by --as.
+ */
+extern enum ptsim_strategy pt_expect;
+
+/* dlopen()s a strategy plugin and runs its init: strategies registered, or -errno. */
+int pt_plugin_load(const char *path);
+
+/*
+ * `[--plugin PATH]... [--as BUILTIN]` may come first: loads the plugins and
+ * sets pt_expect (argv is shifted past them).
  * Reads argv[1] as a strategy name into pt_strategy. Returns -1 when the
  * program should go on, else the exit status to return at once: 77 (ctest
  * SKIP_RETURN_CODE) when this build lacks the strategy, 2 for a bad name.

@@ -111,7 +111,7 @@ else
 fi
 
 step "the public header on its own (C11 -pedantic, C++)"
-printf '#include <ptsim/ptsim.h>\nint main(void) { return ptsim_strategy_name(PTSIM_STRATEGY_NONE) == 0; }\n' \
+printf '#include <ptsim/ptsim.h>\n#include <ptsim/strategy.h>\nint main(void) { return ptsim_strategy_name(PTSIM_STRATEGY_NONE) == 0; }\n' \
 	>"$tmp/header.c"
 "$CC" -std=c11 -pedantic -Wall -Wextra -Werror -I"$prefix/include" -c "$tmp/header.c" -o "$tmp/header.o"
 if command -v "$CXX" >/dev/null; then
@@ -195,5 +195,22 @@ for kind in shared static; do
 	fi
 	run_hello "cmake-$kind" "$tmp/cmake-$kind/ptsim_hello"
 done
+
+step "strategy plugin built against the installed headers only (make, CMake), then loaded"
+mkdir "$tmp/plugin"
+cp "$src"/examples/strategy_plugin/{Makefile,plugin.c,plugin.h,rcu_ext.c,atomic_ext.c} "$tmp/plugin/"
+make -s -C "$tmp/plugin" CC="$CC"
+# shellcheck disable=SC2046
+"$CC" "${cflags[@]}" -o "$tmp/plugin_load" "$src/tests/install/plugin_load.c" \
+	$(pkg-config --cflags --libs ptsim) -ldl
+LD_LIBRARY_PATH="$libdir" "$tmp/plugin_load" "$tmp/plugin/ptsim_strategy_plugin.so" ||
+	fail "the make-built plugin did not run"
+cmake -S "$src/examples/strategy_plugin" -B "$tmp/cmake-plugin" -DCMAKE_PREFIX_PATH="$prefix" \
+	>"$tmp/cmake-plugin.log" && cmake --build "$tmp/cmake-plugin" >>"$tmp/cmake-plugin.log" || {
+	cat "$tmp/cmake-plugin.log"
+	fail "building the plugin with find_package(ptsim)"
+}
+LD_LIBRARY_PATH="$libdir" "$tmp/plugin_load" "$tmp/cmake-plugin/ptsim_strategy_plugin.so" ||
+	fail "the CMake-built plugin did not run"
 
 printf '\ninstall test: all passed\n'
