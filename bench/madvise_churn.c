@@ -48,6 +48,7 @@
 #define MAX_TCOUNTS     16
 #define MAX_REPEAT      99
 #define SAMPLE_NS       50000000ULL /* --seconds: VmPTE sampled every 50 ms */
+#define SAMPLE_EQ_NS    2000000ULL  /* equal-work simulator rows (short): every 2 ms */
 #define DEFAULT_TOTAL_S 10.0
 
 enum workload { WL_CHURN, WL_SPARSE, WL_ZERO, WL_JEMALLOC };
@@ -710,7 +711,7 @@ static void *sampler_main(void *arg)
 
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
 		record_sample(r);
-		next += SAMPLE_NS;
+		next += r->limit ? SAMPLE_EQ_NS : SAMPLE_NS;
 		uint64_t now = bench_now_ns();
 		while (now < next && !atomic_load_explicit(&r->stop, memory_order_relaxed)) {
 			uint64_t d = next - now > 10000000ULL ? 10000000ULL : next - now;
