@@ -21,6 +21,9 @@
 struct options {
 	bool host;
 	bool rss;
+	bool probe;
+	bool no_zero_page;
+	bool like_host;
 	const char *strategy_name;
 	enum ptsim_strategy strategy;
 	const char *file; /* NULL or "-": standard input */
@@ -29,7 +32,9 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: ptsim-replay [--strategy NAME | --host] [--rss] [FILE]\n"
+	        "usage: ptsim-replay [--strategy NAME [--no-zero-page | --like-host] | --host]\n"
+	        "                    [--rss] [FILE]\n"
+	        "       ptsim-replay --probe\n"
 	        "\n"
 	        "Replays a page-table trace (grammar: docs/traces.md) from FILE, or from\n"
 	        "standard input when FILE is absent or '-', and prints one line per check:\n"
@@ -48,6 +53,11 @@ static void usage(FILE *out)
 	        "                   off by default so that the output diffs byte for byte\n"
 	        "                   against the .expected files, which leave RSS out (a real\n"
 	        "                   process's RSS moves by a few hundred kB on its own)\n"
+	        "  --no-zero-page   simulator: read faults map a fresh page, not the zero page\n"
+	        "                   (PTSIM_OPT_NO_ZERO_PAGE), as on a host booted without it\n"
+	        "  --like-host      simulator: --no-zero-page if this host maps no zero page\n"
+	        "  --probe          print what this host's kernel does, found by trying:\n"
+	        "                   vmpte= pt_reclaim= zero_page= thp_align= overcommit=\n"
 	        "  -h, --help       this text\n"
 	        "\n"
 	        "Strategies: ");
@@ -80,6 +90,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	        {"strategy", required_argument, NULL, 's'},
 	        {"host", no_argument, NULL, 'H'},
 	        {"rss", no_argument, NULL, 'r'},
+	        {"probe", no_argument, NULL, 'P'},
+	        {"no-zero-page", no_argument, NULL, 'Z'},
+	        {"like-host", no_argument, NULL, 'L'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -97,6 +110,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'r':
 			o->rss = true;
 			break;
+		case 'P':
+			o->probe = true;
+			break;
+		case 'Z':
+			o->no_zero_page = true;
+			break;
+		case 'L':
+			o->like_host = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -106,6 +128,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->host && o->strategy_name)
 		return usage_error("--host and --strategy exclude each other");
+	if (o->host && (o->no_zero_page || o->like_host))
+		return usage_error("--no-zero-page and --like-host are simulator options");
+	if (o->no_zero_page && o->like_host)
+		return usage_error("--no-zero-page and --like-host exclude each other");
+	if (o->probe && (o->host || o->strategy_name || o->rss || o->no_zero_page || o->like_host ||
+	                 optind < argc))
+		return usage_error("--probe takes no other option or file");
 	if (argc - optind > 1)
 		return usage_error("one trace file at most (extra: '%s')", argv[optind + 1]);
 	o->file = optind < argc ? argv[optind] : NULL;
@@ -231,9 +260,13 @@ int main(int argc, char **argv)
 	ret = parse_options(argc, argv, &o);
 	if (ret)
 		return ret > 0 ? EXIT_SUCCESS : EXIT_USAGE;
+	if (o.probe)
+		return host_probe_print(stdout) || fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (o.like_host)
+		o.no_zero_page = host_probe_zero_page() == 0;
 	if (load_trace(&o, &trace))
 		return EXIT_FAILURE;
-	if (o.host ? replay_host_init(&env) : replay_sim_init(&env, o.strategy)) {
+	if (o.host ? replay_host_init(&env) : replay_sim_init(&env, o.strategy, o.no_zero_page)) {
 		replay_trace_free(&trace);
 		return EXIT_FAILURE;
 	}

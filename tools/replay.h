@@ -8,6 +8,7 @@
 #ifndef PTSIM_TOOLS_REPLAY_H
 #define PTSIM_TOOLS_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,14 @@ struct replay_trace {
  * happens once the host backend has taken its baseline. Returns 0, or -1
  * after printing "NAME:LINE: ..." on stderr.
  */
+/*
+ * ptsim-replay --probe: prints "vmpte=yes|no pt_reclaim=yes|no|unknown
+ * zero_page=yes|no|unknown thp_align=yes|no overcommit=N", found by trying.
+ */
+int host_probe_print(FILE *out);
+/* 1 when read faults map the zero page here, 0 when not, -1 unknown. */
+int host_probe_zero_page(void);
+
 int replay_parse(FILE *in, const char *name, struct replay_trace *trace);
 void replay_trace_free(struct replay_trace *trace);
 const char *replay_kind_name(enum replay_kind kind);
@@ -94,7 +103,8 @@ struct replay_env {
 };
 
 /* Sets up env for a simulated mm of the strategy; -1 after a message on stderr. */
-int replay_sim_init(struct replay_env *env, enum ptsim_strategy strategy);
+/* no_zero_page: PTSIM_OPT_NO_ZERO_PAGE, to match a host without the zero page. */
+int replay_sim_init(struct replay_env *env, enum ptsim_strategy strategy, bool no_zero_page);
 /* Sets up env to run on this process for real; -1 after a message on stderr. */
 int replay_host_init(struct replay_env *env);
 

@@ -124,7 +124,7 @@ static const struct replay_backend sim_backend = {
 };
 
 /* A known strategy that this build cannot create is an operational error. */
-int replay_sim_init(struct replay_env *env, enum ptsim_strategy strategy)
+int replay_sim_init(struct replay_env *env, enum ptsim_strategy strategy, bool no_zero_page)
 {
 	struct ptsim_mm *mm = NULL;
 	int err;
@@ -137,6 +137,14 @@ int replay_sim_init(struct replay_env *env, enum ptsim_strategy strategy)
 		        ptsim_strategy_name(strategy),
 		        err == -EOPNOTSUPP ? " (not available in this build)" : "", strerror(-err));
 		return -1;
+	}
+	if (no_zero_page) {
+		err = ptsim_mm_set_option(mm, PTSIM_OPT_NO_ZERO_PAGE, 1);
+		if (err) {
+			fprintf(stderr, "ptsim-replay: --no-zero-page: %s\n", strerror(-err));
+			ptsim_mm_destroy(mm);
+			return -1;
+		}
 	}
 	env->priv = mm;
 	return 0;

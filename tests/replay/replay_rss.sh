@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs a trace both in the simulator and on the host with --rss, and
 # compares them: VmPTE exactly, RSS within 1 MiB (a real process's RSS moves
-# by a few hundred kB on its own: stdio, the loader, stack pages).
+# by a few hundred kB on its own: stdio, the loader, stack pages). On a host
+# that maps no zero page on read faults the simulator runs with
+# --no-zero-page, so that both take a page per read fault.
 #
 #   replay_rss.sh REPLAY TRACE [SIM-ARGS...]
 set -u
@@ -13,7 +15,18 @@ fi
 replay=$1 trace=$2
 shift 2
 here=$(dirname "$0")
-"$here/host_supported.sh" || exit 77
+probe=$("$here/host_supported.sh" "$replay") || {
+	echo "$probe"
+	exit 77
+}
+case " $probe " in
+*" zero_page=yes "*) ;;
+*" zero_page=no "*) set -- "$@" --no-zero-page ;;
+*)
+	echo "SKIP: cannot tell whether read faults map the zero page here: $probe"
+	exit 77
+	;;
+esac
 
 sim=${TMPDIR:-/tmp}/ptsim-replay.$$.sim
 host=${TMPDIR:-/tmp}/ptsim-replay.$$.host
