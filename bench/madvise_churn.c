@@ -1692,7 +1692,11 @@ static void print_wait_table(const struct results *R, FILE *f)
 	      f);
 }
 
-/* Equal work: the kernel row's VmPTE next to each simulator row's. */
+/*
+ * Equal work: the kernel row's VmPTE next to each simulator row's, from the
+ * first run, and in how many runs each simulator row ended with exactly
+ * the kernel's VmPTE.
+ */
 static void print_equal_work(const struct results *R, FILE *f)
 {
 	for (int g = 0; g < R->ngroups; g++) {
@@ -1701,18 +1705,23 @@ static void print_equal_work(const struct results *R, FILE *f)
 			continue;
 		fprintf(f,
 		        "Equal work, %d thread(s): every simulator row ran the kernel row's "
-		        "iterations per thread (",
+		        "iterations per thread (run 1: ",
 		        k->threads);
 		for (int i = 0; i < k->threads && i < 4; i++)
 			fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)k->thread_iters[i]);
-		fprintf(f, "%s); VmPTE end: kernel %llu kB", k->threads > 4 ? ", ..." : "",
+		fprintf(f, "%s); VmPTE end in run 1: kernel %llu kB", k->threads > 4 ? ", ..." : "",
 		        (unsigned long long)k->vmpte_end_kb);
 		for (int h = 0; h < R->ngroups; h++) {
 			const struct row *s = grun(R, h, 0);
-			if (s->sim && s->threads == k->threads)
-				fprintf(f, ", %s %llu kB%s", s->strategy,
-				        (unsigned long long)s->vmpte_end_kb,
-				        s->vmpte_end_kb == k->vmpte_end_kb ? " (=)" : "");
+			int same = 0;
+			if (!s->sim || s->threads != k->threads)
+				continue;
+			for (int r = 0; r < R->nrep; r++)
+				same += grun(R, h, r)->vmpte_end_kb == grun(R, g, r)->vmpte_end_kb;
+			fprintf(f, ", %s %llu kB", s->strategy,
+			        (unsigned long long)s->vmpte_end_kb);
+			if (same)
+				fprintf(f, " (= in %d/%d runs)", same, R->nrep);
 		}
 		fputs(".\n", f);
 	}
