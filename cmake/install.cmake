@@ -1,5 +1,5 @@
 # Install rules: the public header, libptsim.so (SONAME libptsim.so.MAJOR) and
-# libptsim.a, ptsim.pc for pkg-config, a CMake package (find_package(ptsim)
+# libptsim.a, ptsim.pc and ptsim-static.pc for pkg-config, a CMake package (find_package(ptsim)
 # gives ptsim::ptsim and ptsim::ptsim_static), and ptsim-replay's RPATH.
 # Included by the top-level CMakeLists.txt after every target is defined.
 include(CMakePackageConfigHelpers)
@@ -8,10 +8,11 @@ set(PTSIM_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ptsim
     CACHE STRING "Where ptsimConfig.cmake is installed, relative to the prefix")
 
 install(FILES ${PROJECT_SOURCE_DIR}/include/ptsim/ptsim.h
+              ${PROJECT_BINARY_DIR}/include/ptsim/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ptsim)
 
-# The static library links liburcu-memb, jemalloc and pthread PUBLIC (through
-# PkgConfig::URCU, PkgConfig::JEMALLOC, Threads::Threads); ptsimConfig.cmake
+# The static library links liburcu-memb and pthread (PkgConfig::URCU,
+# Threads::Threads; jemalloc, if any, is inside it); ptsimConfig.cmake
 # recreates those targets in the consumer.
 install(TARGETS ptsim ptsim_static
         EXPORT ptsimTargets
@@ -48,12 +49,16 @@ foreach(_ptsim_dir LIBDIR INCLUDEDIR)
   endif()
 endforeach()
 set(PTSIM_PC_PREFIX "@PTSIM_INSTALL_PREFIX@")
-configure_file(${CMAKE_CURRENT_LIST_DIR}/ptsim.pc.in ${PROJECT_BINARY_DIR}/ptsim.pc.noprefix @ONLY)
-install(CODE "
-  set(PTSIM_INSTALL_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
-  configure_file(\"${PROJECT_BINARY_DIR}/ptsim.pc.noprefix\" \"${PROJECT_BINARY_DIR}/ptsim.pc\" @ONLY)
-")
-install(FILES ${PROJECT_BINARY_DIR}/ptsim.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+string(JOIN " " PTSIM_STATIC_PRIVATE_LIBS_STR ${PTSIM_STATIC_PRIVATE_LIBS})
+# ptsim.pc: the shared library; ptsim-static.pc: libptsim.a and its dependencies.
+foreach(_ptsim_pc ptsim ptsim-static)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/${_ptsim_pc}.pc.in ${PROJECT_BINARY_DIR}/${_ptsim_pc}.pc.noprefix @ONLY)
+  install(CODE "
+    set(PTSIM_INSTALL_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+    configure_file(\"${PROJECT_BINARY_DIR}/${_ptsim_pc}.pc.noprefix\" \"${PROJECT_BINARY_DIR}/${_ptsim_pc}.pc\" @ONLY)
+  ")
+  install(FILES ${PROJECT_BINARY_DIR}/${_ptsim_pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()
 
 # ptsim-replay (installed by tools/CMakeLists.txt) finds the installed
 # libptsim.so relative to its own bin/ directory, wherever the prefix is.

@@ -17,6 +17,7 @@ struct check {
 	char *msg;
 	size_t len;
 	bool failed;
+	bool enomem; /* the check itself ran out of memory: no verdict */
 	uint64_t tables[PT_LEVELS];
 	uint64_t rss, zero;
 	uint32_t *pfns; /* frame indices mapped, for the refcount check */
@@ -44,7 +45,10 @@ static void note_frame(struct check *c, uint32_t idx)
 		uint32_t *n = ptsim_realloc(c->pfns, cap * sizeof(*n));
 
 		if (!n) {
-			fail(c, "out of memory while checking frames");
+			/* Not a broken invariant: stop and say so. */
+			if (!c->failed && c->msg && c->len)
+				snprintf(c->msg, c->len, "out of memory while checking frames");
+			c->failed = c->enomem = true;
 			return;
 		}
 		c->pfns = n;
@@ -233,5 +237,7 @@ int ptsim_mm_check(struct ptsim_mm *mm, char *msg, size_t msglen)
 		check_frames(&c);
 	mmap_write_unlock(mm);
 	ptsim_free(c.pfns);
+	if (c.enomem)
+		return -ENOMEM;
 	return c.failed ? -EUCLEAN : 0;
 }

@@ -9,6 +9,7 @@ const struct pt_era era_6_18 = {
         .pte_map_rcu = true,
         .thp_align = true,
         .munmap_downgrade = true,
+        .irqs_off_rcu = true,
 };
 
 const struct pt_era era_5_x = {
@@ -18,4 +19,5 @@ const struct pt_era era_5_x = {
         .pte_map_rcu = false,
         .thp_align = false,
         .munmap_downgrade = true,
+        .irqs_off_rcu = false,
 };

@@ -32,6 +32,7 @@ struct pt_era {
 	bool pte_map_rcu;      /* pte_offset_map_lock() under RCU with the PMD re-check */
 	bool thp_align;        /* __get_unmapped_area() PMD-aligns 2 MiB-multiple anon mappings */
 	bool munmap_downgrade; /* vms_complete_munmap_vmas() / __do_munmap(downgrade) */
+	bool irqs_off_rcu;     /* GUP-fast and the MMU walk are also RCU readers (tlb.h) */
 };
 
 extern const struct pt_era era_6_18;

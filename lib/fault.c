@@ -5,6 +5,7 @@
 #include "frame.h"
 #include "pgalloc.h"
 #include "strategy.h"
+#include "tlb.h"
 #include "uaf.h"
 
 /*
@@ -137,6 +138,8 @@ static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmd
 		pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 		if (pte)
 			break;
+		if (pte_map_enomem())
+			return -ENOMEM;
 		/* The table was freed between the check and the lock: allocate again. */
 	}
 	e = ptep_get(pte);
@@ -168,11 +171,14 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 	pte_t need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
 	pte_t set = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
 	pte_t *table = mm->pgd, *p, e;
-	bool hit = false, chk = uaf_checked();
+	bool hit = false, chk = uaf_checked(), rcu = mm->era->irqs_off_rcu;
+	struct mm_thread_stats *ts = mm_ts(mm);
 
-	/* The MMU holds no lock; the RCU read section stands for the TLB
-	 * shootdown that keeps a table alive while hardware walks it. */
-	ptsim_rcu_read_lock();
+	/* The MMU holds no lock: a walk is an irqs-off section that a TLB
+	 * flush waits for (tlb.h), and an RCU reader in era 6.18, as GUP-fast. */
+	local_irq_disable(ts);
+	if (rcu)
+		ptsim_rcu_read_lock();
 	for (int l = PT_LEVEL_PGD; l < PT_LEVEL_PTE; l++) {
 		e = pt_entry_read(&table[pt_index(addr, l)]);
 		if (unlikely(chk) && !uaf_entry_valid(table, e, "hw_access", addr))
@@ -195,6 +201,8 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 	                                      __ATOMIC_RELAXED));
 	hit = true;
 out:
-	ptsim_rcu_read_unlock();
+	if (rcu)
+		ptsim_rcu_read_unlock();
+	local_irq_enable(ts);
 	return hit;
 }

@@ -43,8 +43,14 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 
 	if (pte_none(pt_entry_read(dst_pmdp)) && __pt_alloc(w->dst, dst_pmdp, PT_LEVEL_PTE))
 		return -ENOMEM;
+	/* The child's table is new and under our write lock: only the
+	 * strategy's allocation can make it unmappable. */
 	dst = pte_offset_map_lock(w->dst, dst_pmdp, addr, &dd);
+	if (!dst)
+		return -ENOMEM;
 	src = pte_offset_map_lock(w->src, src_pmdp, addr, &sd);
+	if (!src && pte_map_enomem())
+		ret = -ENOMEM;
 	if (src) {
 		for (; addr < end; addr += PAGE_SIZE, src++, dst++) {
 			pte_t e = ptep_get(src);
@@ -151,7 +157,8 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	w.src = parent;
 	mmap_write_lock(parent);
 	mmap_write_lock(child);
-	ret = vma_tree_clone(&child->vmas, &parent->vmas);
+	/* An mm that never mapped anything has no VMA array to copy. */
+	ret = parent->vmas.nr ? vma_tree_clone(&child->vmas, &parent->vmas) : 0;
 	child->mmap_base = parent->mmap_base;
 	child->next_anon_vma = parent->next_anon_vma;
 	/* The tunables are the process's, as a forked task keeps its sysctls. */

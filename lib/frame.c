@@ -152,6 +152,16 @@ void frame_cache_drain(void)
 		frame_cache_flush(t, t->nr_cached_frames);
 }
 
+uint32_t frame_pool_nr_free(void)
+{
+	uint32_t n;
+
+	spin_lock(&pool.lock, &pool.lock_stats);
+	n = pool.nr_free;
+	spin_unlock(&pool.lock);
+	return n;
+}
+
 uint32_t frame_hwm(void)
 {
 	return __atomic_load_n(&pool.hwm, __ATOMIC_ACQUIRE);

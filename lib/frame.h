@@ -83,5 +83,7 @@ static inline uint32_t frame_refcount(uint32_t idx)
 uint32_t frame_hwm(void);
 void frame_cache_drain(void);
 void frame_global_stats(uint64_t *in_use, uint64_t *meta_bytes);
+/* Frames on the global free list (not in any thread's cache). */
+uint32_t frame_pool_nr_free(void);
 
 #endif

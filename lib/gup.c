@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * GUP-fast (gup_fast_pte_range()): no mmap lock, no PTL. The kernel runs it
- * with interrupts off, which holds off both the TLB-flush IPI and the RCU
- * grace period; here an RCU read section stands for that window. Each
- * level is read once; after pinning, the PMD and the PTE are re-read and
- * the pin is dropped if either changed.
+ * with interrupts off, which holds off the TLB-flush IPI (tlb.h: a flush
+ * waits for the section to end) and, since the RCU flavours were merged
+ * (4.20), the RCU grace period. Era 6.18 relies on the latter (tables are
+ * freed by RCU after the flush, PT_RECLAIM), so the section is also an RCU
+ * read section here; era 5.x relies on the former: a table is freed only
+ * after a flush that waited for us. Each level is read once; after
+ * pinning, the PMD and the PTE are re-read and the pin is dropped if
+ * either changed.
  */
+#include "era.h"
 #include "frame.h"
 #include "pgalloc.h"
+#include "tlb.h"
 #include "uaf.h"
 
 static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_t *pfn)
@@ -50,22 +56,34 @@ static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_
 
 int ptsim_gup_fast(struct ptsim_mm *mm, uint64_t addr, int nr_pages, int write, uint64_t *pfns)
 {
+	struct mm_thread_stats *ts;
+	bool rcu;
 	int n = 0;
 
 	if (!mm || !pfns || nr_pages < 0 || (addr & ~PAGE_MASK) ||
 	    (uint64_t)nr_pages > (TASK_SIZE - addr) >> PAGE_SHIFT || addr >= TASK_SIZE)
 		return -EINVAL;
-	ptsim_thread_enter();
-	ptsim_rcu_read_lock();
+	if (mm_enter(mm))
+		return 0; /* no memory for this thread's counters: the slow path */
+	ts = mm_ts(mm);
+	rcu = mm->era->irqs_off_rcu;
+	local_irq_disable(ts);
+	if (rcu)
+		ptsim_rcu_read_lock();
 	for (; n < nr_pages; n++, addr += PAGE_SIZE)
 		if (!gup_fast_one(mm, addr, write, &pfns[n]))
 			break;
-	ptsim_rcu_read_unlock();
+	if (rcu)
+		ptsim_rcu_read_unlock();
+	local_irq_enable(ts);
 	return n;
 }
 
 void ptsim_unpin(const uint64_t *pfns, int nr_pages)
 {
+	/* A frame freed here goes to this thread's cache, which only a
+	 * registered thread gives back at exit: register first. */
+	ptsim_thread_enter();
 	for (int i = 0; pfns && i < nr_pages; i++)
 		if (pfn_is_frame(pfns[i]) && !is_zero_pfn(pfns[i]))
 			frame_unpin(pfn_frame(pfns[i]));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* madvise: DONTNEED, FREE, POPULATE_READ, POPULATE_WRITE. */
+/* madvise: DONTNEED, FREE, COLD, PAGEOUT, POPULATE_*, and NORMAL/WILLNEED as no-ops. */
 #include "fault.h"
 #include "frame.h"
 #include "mmap.h"
@@ -7,23 +7,28 @@
 #include "strategy.h"
 #include "zap.h"
 
-/* madvise_dontneed_single_vma(): zap, letting the strategy free tables. */
+/* madvise_dontneed_single_vma(): zap, letting the strategy free tables;
+ * one mmu_gather, so one TLB flush, per VMA. */
 static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 {
 	const struct zap_details details = {.reclaim_pt = true};
+	struct mmu_gather tlb;
 
-	unmap_page_range(mm, start, end, &details);
+	tlb_gather_mmu(&tlb, mm);
+	unmap_page_range(&tlb, start, end, &details);
+	tlb_finish_mmu(&tlb);
 }
 
 /* madvise_free_pte_range(): exclusive frames become clean and old (lazily
- * freeable); the entries stay, so no table is ever freed here. */
+ * freeable); the entries stay, so no table is ever freed here. With priv
+ * set, madvise_cold_or_pageout_pte_range(): they only become old. */
 static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
                                    void *priv)
 {
+	pte_t clear = priv ? _PAGE_ACCESSED : _PAGE_ACCESSED | _PAGE_DIRTY;
 	struct ptdesc *d;
 	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
-	(void)priv;
 	if (!pte)
 		return;
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
@@ -34,7 +39,7 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 			continue;
 		if (frame_refcount(pfn_frame(pfn)) != 1)
 			continue; /* shared with another mm: left alone */
-		set_pte(pte, e & ~(_PAGE_ACCESSED | _PAGE_DIRTY));
+		set_pte(pte, e & ~clear);
 	}
 	pte_unmap_unlock(mm, d);
 }
@@ -42,23 +47,16 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 static bool advice_valid(int advice)
 {
 	return advice == PTSIM_MADV_DONTNEED || advice == PTSIM_MADV_FREE ||
-	       advice == PTSIM_MADV_POPULATE_READ || advice == PTSIM_MADV_POPULATE_WRITE;
+	       advice == PTSIM_MADV_POPULATE_READ || advice == PTSIM_MADV_POPULATE_WRITE ||
+	       advice == PTSIM_MADV_NORMAL || advice == PTSIM_MADV_WILLNEED ||
+	       advice == PTSIM_MADV_COLD || advice == PTSIM_MADV_PAGEOUT;
 }
 
-/* madvise_populate(): fault the range in; stops at the first hole. */
+/* madvise_populate(): fault the range in, VMA by VMA as faultin_page_range()
+ * does: what precedes a hole (-ENOMEM) or a VMA that forbids the access
+ * (-EINVAL) stays populated. */
 static int madvise_populate(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool write)
 {
-	const struct vma_tree *t = &mm->vmas;
-	uint64_t pos = start;
-
-	/* Permissions first, so a forbidden range changes nothing. */
-	for (uint32_t i = vma_find_index(t, start); i < t->nr && pos < end; i++) {
-		if (t->v[i].start > pos)
-			break; /* the hole: populate up to it, then -ENOMEM */
-		if (!vma_permits(&t->v[i], write))
-			return -EINVAL;
-		pos = t->v[i].end;
-	}
 	return populate_range(mm, start, end, write);
 }
 
@@ -82,7 +80,11 @@ int ptsim_madvise(struct ptsim_mm *mm, uint64_t start, uint64_t len_in, int advi
 	if (ret)
 		return ret;
 	t = &mm->vmas;
-	mmap_read_lock(mm);
+	/* madvise_need_mmap_write(): NORMAL rewrites vm_flags. */
+	if (advice == PTSIM_MADV_NORMAL)
+		mmap_write_lock(mm);
+	else
+		mmap_read_lock(mm);
 	if (advice == PTSIM_MADV_POPULATE_READ || advice == PTSIM_MADV_POPULATE_WRITE) {
 		ret = madvise_populate(mm, start, end, advice == PTSIM_MADV_POPULATE_WRITE);
 		mmap_read_unlock(mm);
@@ -98,12 +100,17 @@ int ptsim_madvise(struct ptsim_mm *mm, uint64_t start, uint64_t len_in, int advi
 			unmapped_error = -ENOMEM;
 		if (advice == PTSIM_MADV_DONTNEED)
 			madvise_dontneed(mm, s, e);
-		else
+		else if (advice == PTSIM_MADV_FREE)
 			walk_pmd_range(mm, s, e, madvise_free_pte_range, NULL);
+		else if (advice == PTSIM_MADV_COLD || advice == PTSIM_MADV_PAGEOUT)
+			walk_pmd_range(mm, s, e, madvise_free_pte_range, (void *)1);
 		pos = e;
 	}
 	if (pos < end)
 		unmapped_error = -ENOMEM;
-	mmap_read_unlock(mm);
+	if (advice == PTSIM_MADV_NORMAL)
+		mmap_write_unlock(mm);
+	else
+		mmap_read_unlock(mm);
 	return unmapped_error;
 }

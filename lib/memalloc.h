@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The library's own memory: every byte comes from one dedicated jemalloc
- * arena (mallocx/dallocx, never malloc/free), so what the simulator really
- * uses is measurable through mallctl statistics.
+ * The library's own memory: every byte goes through these calls, so what
+ * the simulator really uses is measurable. Two allocators, chosen at build
+ * time: a dedicated jemalloc arena (memalloc_jemalloc.c; mallctl statistics,
+ * static library only) or the C library's malloc (memalloc_libc.c; the
+ * shared library, and every product with PTSIM_MALLOC=libc, so that
+ * sanitizers and leak checkers see each block).
  */
 #ifndef PTSIM_MEMALLOC_H
 #define PTSIM_MEMALLOC_H

@@ -41,8 +41,12 @@ struct mm_thread_stats *mm_thread_stats_slow(struct ptsim_mm *mm)
 		s->owner = t->tid;
 		spin_lock(&mm->stats_lock, &dummy);
 		s->next = mm->stats_list;
-		mm->stats_list = s;
+		/* Released: flush_tlb_range() walks the list without the lock. */
+		__atomic_store_n(&mm->stats_list, s, __ATOMIC_RELEASE);
 		spin_unlock(&mm->stats_lock);
+		/* Before this thread's first irqs-off section reads an entry:
+		 * pairs with the flusher's fence (tlb.c). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
 	slot = t->stats_cache_next++ % ARRAY_SIZE(t->stats_cache);
 	t->stats_cache[slot].mm = mm;

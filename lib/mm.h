@@ -27,6 +27,7 @@ struct mm_thread_stats {
 	uint64_t refcount_atomics;
 	uint64_t vma_lock_fallbacks; /* per-VMA lock attempts that fell back to the mmap lock */
 	uint64_t tlb_flushes, tlb_flush_ns, tlb_irqs_off_wait_ns;
+	uint64_t irqs_off_seq; /* odd while the owner is in an irqs-off section (tlb.c) */
 	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
 } __attribute__((aligned(64)));
 

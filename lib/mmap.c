@@ -15,10 +15,13 @@ static void unmap_region(struct ptsim_mm *mm, uint32_t i, uint32_t last)
 	struct vma_tree *t = &mm->vmas;
 	uint64_t floor = i > 0 ? t->v[i - 1].end : 0;
 	uint64_t ceiling = last + 1 < t->nr ? t->v[last + 1].start : 0;
+	struct mmu_gather tlb;
 
+	tlb_gather_mmu(&tlb, mm);
 	for (uint32_t k = i; k <= last; k++)
-		unmap_page_range(mm, t->v[k].start, t->v[k].end, NULL);
-	free_pgtables(mm, &t->v[i], last - i + 1, floor, ceiling);
+		unmap_page_range(&tlb, t->v[k].start, t->v[k].end, NULL);
+	free_pgtables(mm, &t->v[i], last - i + 1, floor, ceiling); /* tables join the gather */
+	tlb_finish_mmu(&tlb);
 }
 
 int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)
@@ -31,8 +34,9 @@ int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 	last = vma_find_index(t, end - 1);
 	if (last == t->nr || t->v[last].start >= end)
 		last--;
-	/* Splitting one VMA in the middle adds one: the map count limit applies. */
-	if (t->v[i].start < start && end < t->v[last].end && t->nr >= MAX_MAP_COUNT)
+	/* vms_gather_munmap_vmas(): only a hole punched inside one VMA adds
+	 * one, and only then does the map count limit apply. */
+	if (t->v[i].start < start && end < t->v[i].end && t->nr >= MAX_MAP_COUNT)
 		return -ENOMEM;
 	if (vma_reserve(t, 2))
 		return -ENOMEM;
@@ -71,14 +75,16 @@ static int mmap_validate(uint64_t addr, uint64_t *len, int flags)
 		return -EINVAL; /* libptsim only models private anonymous memory */
 	if (*len == 0)
 		return -EINVAL;
-	if (fixed && (addr & ~PAGE_MASK))
-		return -EINVAL;
 	*len = PAGE_ALIGN(*len);
 	if (*len == 0 || *len > TASK_SIZE)
 		return -ENOMEM;
+	/* __get_unmapped_area()'s order: the range, then alignment, then
+	 * security_mmap_addr(). */
 	if (fixed) {
 		if (addr > TASK_SIZE - *len)
 			return -ENOMEM;
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
 		if (addr < MMAP_MIN_ADDR)
 			return -EPERM; /* security_mmap_addr() for an unprivileged process */
 	}

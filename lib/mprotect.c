@@ -4,6 +4,12 @@
 #include "frame.h"
 #include "pgalloc.h"
 #include "strategy.h"
+#include "zap.h"
+
+struct change_prot {
+	int prot;
+	struct mmu_gather *tlb;
+};
 
 #define PROT_SEM   0x8 /* accepted and ignored by x86's arch_validate_prot() */
 #define PROT_KNOWN (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC | PROT_SEM)
@@ -26,7 +32,7 @@ static pte_t change_pte(pte_t e, int prot)
 static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
                              void *priv)
 {
-	int prot = *(int *)priv;
+	const struct change_prot *cp = priv;
 	struct ptdesc *d;
 	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
@@ -35,16 +41,20 @@ static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, ui
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
 		pte_t e = ptep_get(pte);
 
-		if (pte_present(e))
-			set_pte(pte, change_pte(e, prot));
+		if (pte_present(e)) {
+			set_pte(pte, change_pte(e, cp->prot));
+			tlb_flush_pte_range(cp->tlb);
+		}
 	}
 	pte_unmap_unlock(mm, d);
 }
 
 /* change_protection() */
-static void change_protection(struct ptsim_mm *mm, uint64_t start, uint64_t end, int prot)
+static void change_protection(struct mmu_gather *tlb, uint64_t start, uint64_t end, int prot)
 {
-	walk_pmd_range(mm, start, end, change_pte_range, &prot);
+	struct change_prot cp = {.prot = prot, .tlb = tlb};
+
+	walk_pmd_range(tlb->mm, start, end, change_pte_range, &cp);
 }
 
 /* mprotect_fixup()'s accounting: gaining write charges the VMA; losing it
@@ -62,20 +72,26 @@ static void mprotect_account(struct vm_area *v, int prot)
 
 int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 {
+	struct mmu_gather tlb;
 	struct vma_tree *t;
 	uint64_t end;
 	uint32_t i, last, splits = 0;
 	int ret = 0;
 
-	if (!mm || (start & ~PAGE_MASK) || (prot & ~PROT_KNOWN))
+	/* do_mprotect_pkey()'s order: alignment, empty range, wrap, then prot. */
+	if (!mm || (start & ~PAGE_MASK))
 		return -EINVAL;
-	prot &= ~PROT_SEM;
 	if (len == 0)
 		return 0;
 	len = PAGE_ALIGN(len);
 	end = start + len;
-	if (len == 0 || end <= start || end > TASK_SIZE)
+	if (len == 0 || end <= start)
 		return -ENOMEM;
+	if (prot & ~PROT_KNOWN)
+		return -EINVAL;
+	prot &= ~PROT_SEM;
+	if (end > TASK_SIZE)
+		return -ENOMEM; /* no VMA up there */
 	ret = mm_enter(mm);
 	if (ret)
 		return ret;
@@ -95,13 +111,16 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 		goto out;
 	}
 	vma_split_range(t, start, end, &i, &last);
+	/* do_mprotect_pkey(): one gather, so one TLB flush, for the whole call. */
+	tlb_gather_mmu(&tlb, mm);
 	for (uint32_t k = i; k <= last; k++) {
 		if (t->v[k].prot == prot)
 			continue;
 		mprotect_account(&t->v[k], prot);
 		t->v[k].prot = prot;
-		change_protection(mm, t->v[k].start, t->v[k].end, prot);
+		change_protection(&tlb, t->v[k].start, t->v[k].end, prot);
 	}
+	tlb_finish_mmu(&tlb);
 	/* vma_modify_flags() merges with the neighbours, the left one first. */
 	{
 		uint32_t k = i ? i - 1 : 0, hi = last + 1 < t->nr ? last + 1 : last;

@@ -3,7 +3,10 @@
 #include "pgalloc.h"
 
 #include "strategy.h"
+#include "test_hook.h"
+#include "tlb.h"
 #include "uaf.h"
+#include "zap.h"
 
 int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level)
 {
@@ -56,8 +59,17 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc)
 	}
 }
 
-pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp)
+/*
+ * Era 6.18 (__pte_offset_map_lock() since 6.5): the table may be freed
+ * under us, so map it inside an RCU read section (which keeps it and its
+ * lock valid), and after taking the PTL re-check that the PMD still maps
+ * it; retry if not.
+ */
+static pte_t *pte_offset_map_lock_rcu(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
+                                      struct ptdesc **ptdp)
 {
+	bool recheck = READ_ONCE(mm->mutant) != PTSIM_MUTANT_RCU_NO_PMD_RECHECK;
+
 	for (;;) {
 		pte_t pmdval;
 		struct ptdesc *d;
@@ -75,8 +87,9 @@ pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, stru
 			ptsim_rcu_read_unlock();
 			return NULL;
 		}
+		test_hook(TEST_HOOK_PTE_MAP_SNAPSHOT, mm, addr);
 		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
-		if (likely(pt_entry_read(pmdp) == pmdval)) {
+		if (likely(!recheck || pt_entry_read(pmdp) == pmdval)) {
 			if (unlikely(!uaf_table_ok(entry_table(pmdval), "pte_offset_map_lock",
 			                           addr))) {
 				/* Locked a freed table: back off as if there were none. */
@@ -94,12 +107,63 @@ pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, stru
 	}
 }
 
+/*
+ * Era 5.x (pte_offset_map_lock() before 6.5): no RCU section and no PMD
+ * re-check. The caller's mmap lock is what keeps the table: only munmap
+ * (on VMAs already detached) and the mmap write lock holders unlinked
+ * tables. The refcounting series took their reference in a short RCU
+ * section of their own (pte_try_get()); once held, the table cannot go.
+ */
+static pte_t *pte_offset_map_lock_5x(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
+                                     struct ptdesc **ptdp)
+{
+	struct ptdesc *d;
+	pte_t pmdval;
+
+	if (mm->ops->pte_tryget)
+		ptsim_rcu_read_lock();
+	pmdval = pt_entry_read(pmdp);
+	if (pte_none(pmdval) || !(pmdval & _PAGE_PRESENT)) {
+		if (mm->ops->pte_tryget)
+			ptsim_rcu_read_unlock();
+		return NULL;
+	}
+	d = ptdesc_of(entry_table(pmdval));
+	if (mm->ops->pte_tryget) {
+		bool got = mm->ops->pte_tryget(mm, d);
+
+		ptsim_rcu_read_unlock();
+		if (!got)
+			return NULL;
+	}
+	test_hook(TEST_HOOK_PTE_MAP_SNAPSHOT, mm, addr);
+	spin_lock(&d->ptl, &mm_ts(mm)->ptl);
+	if (unlikely(!uaf_table_ok(entry_table(pmdval), "pte_offset_map_lock", addr))) {
+		spin_unlock(&d->ptl);
+		if (mm->ops->pte_put)
+			mm->ops->pte_put(mm, d);
+		return NULL;
+	}
+	*ptdp = d;
+	return entry_table(pmdval) + pt_index(addr, PT_LEVEL_PTE);
+}
+
+pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp)
+{
+	/* Set by a tryget that failed for memory, not because the table goes. */
+	ptsim_current.pte_map_enomem = false;
+	if (mm->era->pte_map_rcu)
+		return pte_offset_map_lock_rcu(mm, pmdp, addr, ptdp);
+	return pte_offset_map_lock_5x(mm, pmdp, addr, ptdp);
+}
+
 void pte_unmap_unlock(struct ptsim_mm *mm, struct ptdesc *pte)
 {
 	/* Freed while we held its lock: only a broken strategy can do that. */
 	uaf_table_ok(ptdesc_table(pte), "pte_unmap_unlock", 0);
 	spin_unlock(&pte->ptl);
-	ptsim_rcu_read_unlock();
+	if (mm->era->pte_map_rcu)
+		ptsim_rcu_read_unlock();
 	if (mm->ops->pte_put)
 		mm->ops->pte_put(mm, pte);
 }
@@ -116,7 +180,8 @@ bool pte_table_free_if_dead(struct ptsim_mm *mm, struct ptdesc *pte,
 	spin_lock(pml, st);
 	pmdval = pt_entry_read(pmdp);
 	if (!pte_none(pmdval) && entry_table(pmdval) == ptdesc_table(pte) && dead(pte)) {
-		set_pte(pmdp, 0); /* pmd_clear() + flush_tlb_range() */
+		set_pte(pmdp, 0); /* pmd_clear() */
+		flush_tlb_range(mm, 0, TASK_SIZE);
 		freed = true;
 	}
 	spin_unlock(pml);
@@ -130,6 +195,12 @@ bool pte_table_free_if_dead(struct ptsim_mm *mm, struct ptdesc *pte,
 void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d)
 {
 	mm_account_table(mm, d->level, -1);
+	if (!tlb_remove_table(mm, d))
+		pt_free_table(mm, d);
+}
+
+void pt_free_table(struct ptsim_mm *mm, struct ptdesc *d)
+{
 	if (mm->ops->free_table)
 		mm->ops->free_table(d);
 	else

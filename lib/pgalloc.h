@@ -39,9 +39,17 @@ int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level);
  */
 pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc);
 
-/* pte_offset_map_lock(): map and lock the PTE table behind *pmdp, re-checking
- * the PMD after taking the PTL. NULL (nothing held) when there is no table. */
+/* pte_offset_map_lock(): map and lock the PTE table behind *pmdp, the way
+ * the mm's era did (era.h: RCU and the PMD re-check in 6.18, neither in
+ * 5.x). NULL (nothing held) when there is no table. */
 pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp);
+/* After pte_offset_map_lock() returned NULL: true when the table is still
+ * there but the strategy could not allocate its reference state, so a
+ * caller that would retry must fail with -ENOMEM instead. */
+static inline bool pte_map_enomem(void)
+{
+	return ptsim_current.pte_map_enomem;
+}
 /* pte_unmap_unlock() */
 void pte_unmap_unlock(struct ptsim_mm *mm, struct ptdesc *pte);
 
@@ -58,15 +66,21 @@ void walk_pmd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, pmd_range_
 /*
  * free_pte_table() of the refcounting schemes: under the PMD lock, clear
  * the PMD if it still maps `pte` and dead(pte) still holds (nobody revived
- * it), then account the table to the path (freed_zap or freed_walker) and
- * free it by RCU. The caller is in an RCU read section, which keeps the
- * descriptor valid while it looks. Returns true if it freed the table.
+ * it) and flush the TLB under the PMD lock, as the series did, then account
+ * the table to the path (freed_zap or freed_walker) and free it by RCU. The caller is in an RCU
+ * read section, which keeps the descriptor valid while it looks. Returns true if it freed the
+ * table.
  */
 bool pte_table_free_if_dead(struct ptsim_mm *mm, struct ptdesc *pte,
                             bool (*dead)(struct ptdesc *pte), bool zap);
 
 /* Unlink accounting and the free, shared by every path that removes a table
- * of any level whose parent entry the caller has already cleared. */
+ * of any level whose parent entry the caller has already cleared. With an
+ * mmu_gather open on this thread the free waits for its flush (zap.h);
+ * without one, the caller has flushed (or its era needs no flush). */
 void pt_unlinked_free(struct ptsim_mm *mm, struct ptdesc *d);
+/* The strategy's free of an unlinked, unaccounted table, once no TLB can
+ * hold it (after the flush): free_table or pt_free_rcu(). */
+void pt_free_table(struct ptsim_mm *mm, struct ptdesc *d);
 
 #endif

@@ -20,13 +20,12 @@ void ptsim_rcu_barrier(void)
 	urcu_memb_barrier();
 }
 
-void ptsim_rcu_register(void);
 void ptsim_rcu_register(void)
 {
 	urcu_memb_register_thread();
 }
 
-void ptsim_rcu_thread_exit(void)
+void ptsim_rcu_unregister(void)
 {
 	urcu_memb_unregister_thread();
 }

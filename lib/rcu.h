@@ -72,7 +72,17 @@ static inline void ptsim_rcu_callback_enter(struct rcu_head_ptsim *head)
 /* rcu_barrier(): every callback queued so far has run. */
 void ptsim_rcu_barrier(void);
 
-/* Called once per thread at exit (thread.c): frame cache, RCU unregistration. */
-void ptsim_rcu_thread_exit(void);
+/*
+ * Whether liburcu knows the calling thread as a reader: a program that uses
+ * liburcu-memb itself registers its threads (and liburcu asserts on a second
+ * registration), so thread.c asks before registering and unregisters only
+ * the threads it registered.
+ */
+static inline bool ptsim_rcu_registered(void)
+{
+	return URCU_TLS(urcu_memb_reader).registered;
+}
+void ptsim_rcu_register(void);
+void ptsim_rcu_unregister(void);
 
 #endif

@@ -49,7 +49,8 @@ struct pt_strategy {
 	bool (*pte_tryget)(struct ptsim_mm *mm, struct ptdesc *pte);
 	void (*pte_put)(struct ptsim_mm *mm, struct ptdesc *pte);
 
-	/* zap_pte_range(), PTL held, the whole range zapped: may detach the table. */
+	/* zap_pte_range(), PTL held, the whole range zapped: may detach the table
+	 * (only if z->ptl_held_throughout: else others may have refilled it). */
 	void (*zap_pte_locked)(struct zap_pte_state *z);
 	/* zap_pte_range(), PTL dropped and the TLB flushed: may free the table. */
 	void (*zap_pte_done)(struct zap_pte_state *z);

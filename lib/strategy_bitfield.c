@@ -29,6 +29,7 @@
 
 #include "memalloc.h"
 #include "pgalloc.h"
+#include "tlb.h"
 #include "reclaim_tree.h"
 
 #define BF_MAPPED_SHIFT 0
@@ -173,8 +174,10 @@ static void bf_reclaim_pmd(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint
 			stat_inc(&mm_ts(mm)->zero_ptes, -(uint64_t)PTRS_PER_TABLE);
 			pte = d;
 		}
-		if (pte)
-			set_pte(pmdp, 0); /* pmd_clear() + flush_tlb_range() */
+		if (pte) {
+			set_pte(pmdp, 0); /* pmd_clear() */
+			flush_tlb_range(mm, 0, TASK_SIZE);
+		}
 		spin_unlock(&d->ptl);
 	}
 	spin_unlock(pml);

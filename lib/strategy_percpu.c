@@ -87,8 +87,12 @@ static struct pcpu_ref *pcpu_ensure(struct ptdesc *pte)
 	if (likely(p))
 		return p;
 	n = ptsim_alloc_aligned(sizeof(*n), 64);
-	if (!n)
-		return NULL; /* the visitor sees no table; the fault path retries */
+	if (!n) {
+		/* The visitor sees no table; a fault fails with -ENOMEM
+		 * rather than retrying a table that is not going away. */
+		ptsim_current.pte_map_enomem = true;
+		return NULL;
+	}
 	memset(n, 0, sizeof(*n));
 	n->count = PCPU_BIAS;
 	if (__atomic_compare_exchange_n(&pte->pt_ref, &expected, (uint64_t)(uintptr_t)n, false,

@@ -18,13 +18,21 @@ static bool reclaim_pt_is_enabled(const struct zap_pte_state *z)
 	return z->reclaim_pt && !z->any_skipped && z->end - z->start >= PMD_SIZE;
 }
 
-/* try_get_and_clear_pmd(): the PTL is held and was held for the whole table. */
+/*
+ * try_get_and_clear_pmd(): the PTL is held and was held for the whole
+ * table. The mutant PTSIM_MUTANT_RCU_FEB2025 is the fast path as first
+ * merged (6.14-rc, fixed 2025-02-11): taken even when the gather batch made
+ * the zap drop the PTL mid-table, so entries refilled meanwhile in the part
+ * already zapped are freed with the table.
+ */
 static void rcu_zap_pte_locked(struct zap_pte_state *z)
 {
 	struct ptsim_lock_stats *st;
 	spinlock_t *pml;
 
 	if (!reclaim_pt_is_enabled(z))
+		return;
+	if (!z->ptl_held_throughout && READ_ONCE(z->mm->mutant) != PTSIM_MUTANT_RCU_FEB2025)
 		return;
 	pml = pmd_lockptr(z->mm, z->pmdp, &st);
 	if (!spin_trylock(pml))
@@ -91,6 +99,7 @@ const struct pt_strategy strategy_rcu = {
         .name = "rcu",
         .id = PTSIM_STRATEGY_RCU,
         .era = &era_6_18,
+        .mutants = 1u << PTSIM_MUTANT_RCU_NO_PMD_RECHECK | 1u << PTSIM_MUTANT_RCU_FEB2025,
         .zap_pte_locked = rcu_zap_pte_locked,
         .zap_pte_done = rcu_zap_pte_done,
 };

@@ -12,6 +12,12 @@
 
 #include "pgalloc.h"
 
+/* Straight to the allocator (quarantined in checked mode): no grace period. */
+static void unsafe_free_table(struct ptdesc *d)
+{
+	pt_free_final(d);
+}
+
 static void unsafe_zap_pte_done(struct zap_pte_state *z)
 {
 	pte_t pmdval = pt_entry_read(z->pmdp);
@@ -25,13 +31,10 @@ static void unsafe_zap_pte_done(struct zap_pte_state *z)
 			return;
 	set_pte(z->pmdp, 0); /* no lock: a faulter may be filling it right now */
 	stat_inc(&mm_ts(z->mm)->freed_zap, 1);
-	pt_unlinked_free(z->mm, ptdesc_of(table));
-}
-
-/* Straight to the allocator (quarantined in checked mode): no grace period. */
-static void unsafe_free_table(struct ptdesc *d)
-{
-	pt_free_final(d);
+	/* Not through the mmu_gather either: freed before any TLB flush, so
+	 * GUP-fast and the MMU are not waited for. */
+	mm_account_table(z->mm, PT_LEVEL_PTE, -1);
+	unsafe_free_table(ptdesc_of(table));
 }
 
 const struct pt_strategy strategy_unsafe = {

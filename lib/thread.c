@@ -12,15 +12,16 @@ __thread struct ptsim_thread ptsim_current;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
-void ptsim_rcu_register(void);
-
 static void thread_exit(void *arg)
 {
 	(void)arg;
 	frame_cache_drain();
 	if (ptsim_current.registered) {
 		ptsim_current.registered = false;
-		ptsim_rcu_thread_exit();
+		/* The program's own registration is the program's to undo. */
+		if (ptsim_current.rcu_registered_here && ptsim_rcu_registered())
+			ptsim_rcu_unregister();
+		ptsim_current.rcu_registered_here = false;
 	}
 }
 
@@ -32,7 +33,10 @@ static void make_key(void)
 void ptsim_thread_register_slow(void)
 {
 	pthread_once(&exit_key_once, make_key);
-	ptsim_rcu_register();
+	if (!ptsim_rcu_registered()) {
+		ptsim_rcu_register();
+		ptsim_current.rcu_registered_here = true;
+	}
 	ptsim_current.registered = true;
 	/* Any non-NULL value makes the destructor run at thread exit. */
 	pthread_setspecific(exit_key, &ptsim_current);
@@ -40,6 +44,7 @@ void ptsim_thread_register_slow(void)
 
 void ptsim_thread_enter(void)
 {
-	if (unlikely(!ptsim_current.registered))
+	/* Also when the program unregistered a thread it had registered itself. */
+	if (unlikely(!ptsim_current.registered || !ptsim_rcu_registered()))
 		ptsim_thread_register_slow();
 }

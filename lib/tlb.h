@@ -20,11 +20,42 @@
 
 #include "mm.h"
 
-/* flush_tlb_range() / tlb_flush_mmu(): one shootdown for [start, end) of mm. */
+/*
+ * flush_tlb_range() / tlb_flush_mmu_tlbonly(): one shootdown for [start,
+ * end) of mm. Entries (or tables) cleared before the call are unreachable
+ * for every irqs-off section that runs after it returns. The caller may
+ * hold spinlocks (the PMD lock), as in the kernel; it must not be waited
+ * for by a thread inside an irqs-off section, which takes none.
+ */
 void flush_tlb_range(struct ptsim_mm *mm, uint64_t start, uint64_t end);
 
-/* local_irq_save() / local_irq_restore() around GUP-fast and the MMU walk. */
-void local_irq_disable(void);
-void local_irq_enable(void);
+/* Set once at load: flushes order themselves against irqs-off sections
+ * with sys_membarrier, so a section start needs no fence (tlb.c). */
+extern bool tlb_asym_fence;
+
+/*
+ * local_irq_save() / local_irq_restore() around GUP-fast and the MMU walk,
+ * for mm: a flush of mm that starts while the section is open waits for it
+ * to end. Not nested; mm_enter(mm) must have succeeded.
+ */
+static inline void local_irq_disable(struct mm_thread_stats *ts)
+{
+	uint64_t seq = __atomic_load_n(&ts->irqs_off_seq, __ATOMIC_RELAXED) + 1;
+
+	/* The odd value must be visible before the section reads any entry:
+	 * a full fence, unless the flusher's membarrier provides it. */
+	if (likely(tlb_asym_fence)) {
+		__atomic_store_n(&ts->irqs_off_seq, seq, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	} else {
+		__atomic_store_n(&ts->irqs_off_seq, seq, __ATOMIC_SEQ_CST);
+	}
+}
+
+static inline void local_irq_enable(struct mm_thread_stats *ts)
+{
+	/* Release: every read of the section happens before a flusher moves on. */
+	__atomic_store_n(&ts->irqs_off_seq, ts->irqs_off_seq + 1, __ATOMIC_RELEASE);
+}
 
 #endif

@@ -7,6 +7,25 @@
 
 #include "lock.h"
 
+#include <stdio.h>
+#include <strings.h>
+
+int ptsim_parse_bool(const char *v)
+{
+	static const char *const on[] = {"1", "on", "true", "yes"};
+	static const char *const off[] = {"0", "off", "false", "no", ""};
+
+	if (!v)
+		return -1;
+	for (unsigned i = 0; i < ARRAY_SIZE(on); i++)
+		if (!strcasecmp(v, on[i]))
+			return 1;
+	for (unsigned i = 0; i < ARRAY_SIZE(off); i++)
+		if (!strcasecmp(v, off[i]))
+			return 0;
+	return -1;
+}
+
 #ifdef PTSIM_CHECKED
 bool ptsim_checked_on;
 
@@ -20,9 +39,17 @@ static struct {
 __attribute__((constructor)) static void uaf_env(void)
 {
 	const char *v = getenv("PTSIM_CHECKED");
+	int on;
 
-	if (v && *v && strcmp(v, "0") != 0)
-		ptsim_checked_on = true;
+	if (!v)
+		return;
+	on = ptsim_parse_bool(v);
+	if (on < 0)
+		fprintf(stderr,
+		        "libptsim: PTSIM_CHECKED=%s is not one of on/off, 1/0, true/false, "
+		        "yes/no: checked mode stays off\n",
+		        v);
+	ptsim_checked_on = on == 1;
 }
 
 void uaf_report(const struct ptdesc *d, const char *op, uint64_t addr)

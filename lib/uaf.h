@@ -12,6 +12,10 @@
 /* Entries of a poisoned table: not present, not PROTNONE, not none. */
 #define PT_POISON 0x5a5a5a5a5a5a5a5aULL
 
+/* An on/off environment value: 1 for 1/on/true/yes, 0 for 0/off/false/no
+ * or empty (any case), -1 for anything else or NULL. */
+int ptsim_parse_bool(const char *v);
+
 #ifdef PTSIM_CHECKED
 extern bool ptsim_checked_on;
 

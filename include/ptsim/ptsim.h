@@ -9,7 +9,17 @@
  * Conventions:
  *  - Functions return 0 (or a non-negative count) on success and a negative
  *    errno on failure, with the Linux kernel's choice of errno. A call that
- *    fails changes nothing.
+ *    fails for bad arguments changes nothing. Where Linux works through a
+ *    range and fails part-way, so does libptsim, and what was done stays:
+ *    madvise() over a range with holes applies the advice to the mapped
+ *    parts and then returns -ENOMEM; MADV_POPULATE_* keeps the pages it
+ *    populated before a hole (-ENOMEM), a VMA that forbids the access
+ *    (-EINVAL) or an allocation failure (-ENOMEM), and ptsim_touch() those
+ *    before an allocation failure; a failed ptsim_fork() leaves the
+ *    parent's private entries write-protected, as dup_mmap() does (the next
+ *    write reuses the frame). One departure: ptsim_mprotect() over a range
+ *    with a hole changes nothing and returns -ENOMEM, where Linux changes
+ *    the VMAs before the hole.
  *  - Addresses and lengths are uint64_t user virtual addresses of the
  *    simulated process (48-bit, user half: below PTSIM_TASK_SIZE).
  *  - Any thread may call any function at any time; the library registers
@@ -22,13 +32,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ptsim/version.h> /* PTSIM_VERSION, PTSIM_VERSION_NUMBER, ptsim_version() */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define PTSIM_VERSION_MAJOR 0
-#define PTSIM_VERSION_MINOR 1
-#define PTSIM_VERSION_PATCH 0
 
 /* The simulated address space (x86-64, 4-level paging). */
 #define PTSIM_PAGE_SHIFT     12
@@ -68,7 +76,17 @@ extern "C" {
 #define PTSIM_MAP_POPULATE        0x8000
 #define PTSIM_MAP_FIXED_NOREPLACE 0x100000
 
-/* madvise advice, with Linux's values. */
+/*
+ * madvise advice, with Linux's values. NORMAL and WILLNEED are accepted and
+ * do nothing here (no readahead, no swap to read back); COLD and PAGEOUT
+ * make the entries of frames only this mm maps old (pte_mkold), as Linux
+ * does before deactivating or reclaiming them; with no swap modelled,
+ * PAGEOUT reclaims nothing beyond that.
+ */
+#define PTSIM_MADV_NORMAL         0
+#define PTSIM_MADV_WILLNEED       3
+#define PTSIM_MADV_COLD           20
+#define PTSIM_MADV_PAGEOUT        21
 #define PTSIM_MADV_DONTNEED       4
 #define PTSIM_MADV_FREE           8
 #define PTSIM_MADV_POPULATE_READ  22
@@ -210,7 +228,8 @@ int ptsim_get_global_stats(struct ptsim_global_stats *st);
  * the entries, pgtables_bytes against the reachable tables, RSS against the
  * mapped frames, frame references against the mappings, no freed table
  * reachable. Returns 0 when consistent, else -EUCLEAN with a description of
- * the first broken invariant in msg (if msg is not NULL).
+ * the first broken invariant in msg (if msg is not NULL). -ENOMEM when the
+ * check could not allocate its own bookkeeping: no verdict either way.
  */
 int ptsim_mm_check(struct ptsim_mm *mm, char *msg, size_t msglen);
 
@@ -293,7 +312,9 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
 /*
  * Use-after-free detector ("checked mode"). When the library is built with
  * it (CMake option PTSIM_CHECKED, on by default) and it is switched on
- * (ptsim_set_checked(1), or PTSIM_CHECKED=1 in the environment at load),
+ * (ptsim_set_checked(1), or PTSIM_CHECKED=1 in the environment at load:
+ * 1/on/true/yes switch it on, 0/off/false/no leave it off, any other value
+ * leaves it off with a warning on stderr),
  * a freed table is poisoned and kept in quarantine instead of being reused
  * at once, and every walker (faults, zaps, locked walks, GUP-fast, the
  * simulated MMU) validates each table it reads. An access to a freed table

@@ -6,13 +6,18 @@
 #   2. the header alone, as C11 (-pedantic) and as C++;
 #   3. examples/ptsim_hello.c compiled with `pkg-config --cflags --libs ptsim`,
 #      and with examples/Makefile, run against the installed libptsim.so;
-#   4. the same linked statically with `pkg-config --static`;
-#   5. a CMake project using find_package(ptsim): ptsim::ptsim and
+#   4. the same linked against libptsim.a: with `pkg-config --static ptsim-static`,
+#      and fully static (-static) with ptsim-static.pc and with ptsim.pc's
+#      Libs.private;
+#   5. Python's ctypes loading the installed libptsim.so.0;
+#   6. a CMake project using find_package(ptsim): ptsim::ptsim and
 #      ptsim::ptsim_static.
 #
 # Usage: tests/install/run.sh [BUILD_DIR]   (default: build, built already)
 # Set PTSIM_INSTALL_TEST_KEEP=1 to keep the temporary directory.
 set -euo pipefail
+# Under pipefail, `cmd | grep -q` can fail when grep exits at its first
+# match and cmd dies of SIGPIPE: grep >/dev/null reads everything instead.
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
@@ -35,7 +40,7 @@ fail() {
 # check_hello LOG: ptsim_hello ran both strategies to the end.
 check_hello() {
 	for s in none rcu; do
-		grep -q "^strategy $s\$" "$1" || fail "ptsim_hello did not run strategy $s"
+		grep "^strategy $s\$" "$1" >/dev/null || fail "ptsim_hello did not run strategy $s"
 	done
 	[ "$(grep -c 'ptsim_mm_check: consistent' "$1")" = 2 ] || fail "ptsim_hello: mm check output missing"
 }
@@ -58,7 +63,7 @@ run_hello() {
 links_shared() {
 	local exe=$1
 	shift
-	env "$@" ldd "$exe" | grep -q "$libdir/libptsim.so.0"
+	env "$@" ldd "$exe" | grep "$libdir/libptsim.so.0" >/dev/null
 }
 
 step "cmake --install $build --prefix $prefix"
@@ -75,8 +80,11 @@ libdir=$(dirname "$(dirname "$pc")")
 echo "libdir: ${libdir#"$prefix"/}"
 
 step "installed files"
-[ -f "$prefix/include/ptsim/ptsim.h" ] || fail "include/ptsim/ptsim.h not installed"
-for f in libptsim.so libptsim.so.0 libptsim.a pkgconfig/ptsim.pc cmake/ptsim/ptsimConfig.cmake \
+for h in ptsim.h version.h; do
+	[ -f "$prefix/include/ptsim/$h" ] || fail "include/ptsim/$h not installed"
+done
+for f in libptsim.so libptsim.so.0 libptsim.a pkgconfig/ptsim.pc pkgconfig/ptsim-static.pc \
+	cmake/ptsim/ptsimConfig.cmake \
 	cmake/ptsim/ptsimConfigVersion.cmake cmake/ptsim/ptsimTargets.cmake; do
 	[ -e "$libdir/$f" ] || fail "${libdir#"$prefix"/}/$f not installed"
 done
@@ -85,7 +93,7 @@ soname=$(readelf -d "$libdir/libptsim.so" | sed -n 's/.*Library soname: \[\(.*\)
 echo "SONAME: $soname"
 if [ -e "$build/tools/ptsim-replay" ]; then
 	[ -x "$prefix/bin/ptsim-replay" ] || fail "bin/ptsim-replay not installed"
-	if ldd "$prefix/bin/ptsim-replay" | grep -q 'not found'; then
+	if ldd "$prefix/bin/ptsim-replay" | grep 'not found' >/dev/null; then
 		ldd "$prefix/bin/ptsim-replay"
 		fail "installed ptsim-replay does not find its libraries"
 	fi
@@ -124,14 +132,42 @@ cp "$src/examples/Makefile" "$src/examples/ptsim_hello.c" "$src/examples/three_a
 make -s -C "$tmp/make" CC="$CC"
 run_hello make "$tmp/make/ptsim_hello" LD_LIBRARY_PATH="$libdir"
 
-step "pkg-config --static: $(pkg-config --static --libs ptsim | sed "s|$prefix|<prefix>|g")"
-# Take libptsim.a for -lptsim; the rest of the line is what ptsim.pc declares.
-static_libs=$(pkg-config --static --libs ptsim | sed 's/-lptsim\b/-l:libptsim.a/')
-# shellcheck disable=SC2046,SC2086
+# not_shared EXE: EXE does not load libptsim.so.
+not_shared() {
+	if ldd "$1" 2>&1 | grep libptsim >/dev/null; then
+		fail "$1 loads libptsim.so"
+	fi
+}
+step "pkg-config --static ptsim-static: $(pkg-config --static --libs ptsim-static | sed "s|$prefix|<prefix>|g")"
+# shellcheck disable=SC2046 # word splitting of pkg-config output is intended
 "$CC" "${cflags[@]}" -o "$tmp/hello_static" "$src/examples/ptsim_hello.c" \
-	$(pkg-config --cflags ptsim) $static_libs
-! ldd "$tmp/hello_static" | grep -q libptsim || fail "hello_static loads libptsim.so"
+	$(pkg-config --cflags --static --libs ptsim-static)
+not_shared "$tmp/hello_static"
 run_hello hello_static "$tmp/hello_static"
+
+step "fully static (-static) with ptsim-static.pc"
+# shellcheck disable=SC2046
+"$CC" "${cflags[@]}" -static -o "$tmp/hello_full_static" "$src/examples/ptsim_hello.c" \
+	$(pkg-config --cflags --static --libs ptsim-static)
+file "$tmp/hello_full_static" 2>/dev/null | grep 'statically linked' >/dev/null ||
+	readelf -d "$tmp/hello_full_static" 2>&1 | grep 'no dynamic section' >/dev/null ||
+	fail "hello_full_static is not statically linked"
+run_hello hello_full_static "$tmp/hello_full_static"
+
+step "fully static (-static) with ptsim.pc: $(pkg-config --static --libs ptsim | sed "s|$prefix|<prefix>|g")"
+# -static makes the linker take libptsim.a for -lptsim; Libs.private has the rest.
+# shellcheck disable=SC2046
+"$CC" "${cflags[@]}" -static -o "$tmp/hello_static_pc" "$src/examples/ptsim_hello.c" \
+	$(pkg-config --cflags --static --libs ptsim)
+run_hello hello_static_pc "$tmp/hello_static_pc"
+
+step "Python ctypes loads the installed libptsim.so.0 (dlopen)"
+if command -v python3 >/dev/null; then
+	python3 "$src/tests/link/test_ctypes.py" "$libdir/libptsim.so.0" "$(pkg-config --modversion ptsim)" ||
+		fail "ctypes could not use the installed libptsim.so.0"
+else
+	echo "NOTE: no python3; not checked"
+fi
 
 for kind in shared static; do
 	step "CMake find_package(ptsim), $kind library"
@@ -155,7 +191,7 @@ for kind in shared static; do
 	if [ $kind = shared ]; then
 		links_shared "$tmp/cmake-$kind/ptsim_hello" || fail "not linked to the installed libptsim.so.0"
 	else
-		! ldd "$tmp/cmake-$kind/ptsim_hello" | grep -q libptsim || fail "static build loads libptsim.so"
+		not_shared "$tmp/cmake-$kind/ptsim_hello"
 	fi
 	run_hello "cmake-$kind" "$tmp/cmake-$kind/ptsim_hello"
 done

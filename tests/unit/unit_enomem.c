@@ -76,22 +76,58 @@ static int op_fork(struct ptsim_mm *mm)
 	return ret;
 }
 
+/* Every strategy: each has its own allocations (percpu's lazy percpu_ref
+ * blocks, bitfield's reclaim set) on the fault and fork paths. */
 static void test_every_failure_point(void **state)
 {
+	for (int s = 0; s < PTSIM_STRATEGY_COUNT; s++) {
+		struct ptsim_mm *mm;
+
+		(void)state;
+		if (!ptsim_strategy_available((enum ptsim_strategy)s))
+			continue;
+		print_message("strategy %s\n", ptsim_strategy_name((enum ptsim_strategy)s));
+		assert_int_equal(ptsim_mm_create((enum ptsim_strategy)s, &mm), 0);
+		assert_int_equal(ptsim_mmap(mm, BASE + (1ULL << 30) * 3, 16 * MiB,
+		                            PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED,
+		                            NULL),
+		                 0);
+		each_failure_point(mm, op_mmap); /* may find its memory already reserved */
+		/* New PUD, PMD and PTE tables and a frame chunk: several failure points. */
+		assert_true(each_failure_point(mm, op_touch) >= 3);
+		each_failure_point(mm, op_munmap_middle);
+		each_failure_point(mm, op_mprotect_middle);
+		/* The child's mm, its PGD, its VMAs and its tables can each fail. */
+		assert_true(each_failure_point(mm, op_fork) >= 4);
+		ptsim_mm_destroy(mm);
+	}
+}
+
+/* percpu allocates a table's percpu_ref block on the first visit: when that
+ * fails, the fault must fail, not retry a table that is not going away. */
+static void test_percpu_lazy_ref_failure(void **state)
+{
 	struct ptsim_mm *mm;
+	struct ptsim_mm_stats st;
 
 	(void)state;
-	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_RCU, &mm), 0);
-	assert_int_equal(ptsim_mmap(mm, BASE + (1ULL << 30) * 3, 16 * MiB,
-	                            PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED, NULL),
+	if (!ptsim_strategy_available(PTSIM_STRATEGY_PERCPU))
+		skip();
+	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_PERCPU, &mm), 0);
+	assert_int_equal(ptsim_mmap(mm, BASE, 4 * MiB, PTSIM_PROT_READ | PTSIM_PROT_WRITE,
+	                            PTSIM_MAP_FIXED, NULL),
 	                 0);
-	each_failure_point(mm, op_mmap); /* may find its memory already reserved */
-	/* New PUD, PMD and PTE tables and a frame chunk: several failure points. */
-	assert_true(each_failure_point(mm, op_touch) >= 3);
-	each_failure_point(mm, op_munmap_middle);
-	each_failure_point(mm, op_mprotect_middle);
-	/* The child's mm, its PGD, its VMAs and its tables can each fail. */
-	assert_true(each_failure_point(mm, op_fork) >= 4);
+	/* Upper tables first (a fault on the other PMD), so that a fault in
+	 * this one allocates its PTE table and then the percpu_ref block. */
+	assert_int_equal(ptsim_touch(mm, BASE + 2 * MiB, 4096, PTSIM_ACCESS_WRITE), 0);
+	ptsim_memalloc_fail_nth(2);
+	assert_int_equal(ptsim_touch(mm, BASE, 4096, PTSIM_ACCESS_WRITE), -ENOMEM);
+	ptsim_memalloc_fail_nth(0);
+	assert_consistent(mm);
+	assert_int_equal(ptsim_mm_get_stats(mm, &st), 0);
+	assert_int_equal(st.rss_anon_pages, 1);
+	assert_int_equal(ptsim_touch(mm, BASE, 4096, PTSIM_ACCESS_WRITE), 0);
+	assert_consistent(mm);
 	ptsim_mm_destroy(mm);
 }
 
@@ -99,6 +135,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_every_failure_point),
+	        cmocka_unit_test(test_percpu_lazy_ref_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
