@@ -252,8 +252,7 @@ void bench_meta_init(struct bench_meta *m)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(m, 0, sizeof(*m));
-	snprintf(m->version, sizeof(m->version), "%d.%d.%d", PTSIM_VERSION_MAJOR,
-	         PTSIM_VERSION_MINOR, PTSIM_VERSION_PATCH);
+	snprintf(m->version, sizeof(m->version), "%s", ptsim_version()); /* the loaded library's */
 	m->git_commit = PTSIM_BENCH_GIT_COMMIT;
 	m->build_type = PTSIM_BENCH_BUILD_TYPE[0] ? PTSIM_BENCH_BUILD_TYPE : "none";
 	m->checked_build = ptsim_checked_available() == 1;
