@@ -161,7 +161,7 @@ struct row {
 	uint64_t ops, faults, iterations;
 	struct hist fault, madv, reclaim;
 	uint64_t vmpte_peak_kb, vmpte_end_kb;
-	uint64_t vmpte_other_kb; /* kernel row: VmPTE growth outside the mapping, taken off */
+	int64_t vmpte_other_kb; /* kernel row: VmPTE change outside the mapping, taken off */
 	uint64_t tables_freed, refcount_atomics;
 	uint64_t reclaim_wlock_ns, reclaim_passes, walker_ops, gup_pages;
 	uint64_t sim_memory_bytes;
@@ -725,6 +725,13 @@ static void *sampler_main(void *arg)
 
 /* ---- one row ---- */
 
+/* kb - other, never below 0. */
+static uint64_t vmpte_minus(uint64_t kb, int64_t other)
+{
+	int64_t v = (int64_t)kb - other;
+	return v > 0 ? (uint64_t)v : 0;
+}
+
 static void lockfig_set(struct lockfig *d, const struct ptsim_lock_stats *s)
 {
 	*d = (struct lockfig){s->acquisitions, s->contended, s->wait_ns};
@@ -1025,20 +1032,20 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 		munmap(host_map, host_len);
 	if (!sim && o->wl != WL_JEMALLOC) {
 		/*
-		 * What VmPTE grew by meanwhile outside the mapping (thread stacks,
-		 * malloc arenas, stdio buffers) is what is left after unmapping it
-		 * (free_pgtables frees its tables): take that off every figure, so
-		 * that the row counts the workload's tables only.
+		 * What VmPTE changed by meanwhile outside the mapping is what is
+		 * left after unmapping it (free_pgtables frees its tables): thread
+		 * stacks and malloc arenas add tables, and a malloc heap trimmed
+		 * or a stack unmapped can take one away. Take it off (or add it
+		 * back to) every figure, so that the row counts the workload's
+		 * tables only.
 		 */
-		uint64_t after = 0, other_kb;
+		uint64_t after = 0;
 		bench_proc_status_bytes("VmPTE", &after);
-		other_kb = after > r.host_vmpte_base ? (after - r.host_vmpte_base) / 1024 : 0;
-		row->vmpte_other_kb = other_kb;
-		row->vmpte_end_kb -= other_kb < row->vmpte_end_kb ? other_kb : row->vmpte_end_kb;
-		row->vmpte_peak_kb -= other_kb < row->vmpte_peak_kb ? other_kb : row->vmpte_peak_kb;
+		row->vmpte_other_kb = ((int64_t)after - (int64_t)r.host_vmpte_base) / 1024;
+		row->vmpte_end_kb = vmpte_minus(row->vmpte_end_kb, row->vmpte_other_kb);
+		row->vmpte_peak_kb = vmpte_minus(row->vmpte_peak_kb, row->vmpte_other_kb);
 		for (size_t k = 0; k < row->nseries; k++)
-			row->series[k].kb -=
-			        other_kb < row->series[k].kb ? other_kb : row->series[k].kb;
+			row->series[k].kb = vmpte_minus(row->series[k].kb, row->vmpte_other_kb);
 	}
 	if (o->iterations)
 		pthread_barrier_destroy(&r.bar);
