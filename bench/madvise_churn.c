@@ -981,7 +981,12 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 	for (int i = 0; i < threads; i++) {
 		struct worker *w = &r.w[i];
 		if (w->err)
-			bench_die(PROG, 1, "%s thread %d: %s", row->strategy, i, strerror(-w->err));
+			bench_die(PROG, 1, "%s thread %d: %s%s", row->strategy, i,
+			          strerror(-w->err),
+			          o->wl == WL_JEMALLOC && w->err == -ENOMEM
+			                  ? " (the extent hook hands out each address of the "
+			                    "thread's slice once: give each thread more --region)"
+			                  : "");
 		row->ops += w->ops;
 		row->iterations += w->iterations;
 		row->thread_iters[i] = w->iterations;
