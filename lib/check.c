@@ -201,12 +201,26 @@ static void check_vmas(struct check *c)
 	const struct vma_tree *t = &c->mm->vmas;
 
 	for (uint32_t i = 0; i < t->nr && !c->failed; i++) {
-		const struct vm_area *v = &t->v[i];
+		const struct vm_area *v = t->v[i];
 
 		if (v->start >= v->end || (v->start | v->end) & ~PAGE_MASK || v->end > TASK_SIZE ||
-		    (i && t->v[i - 1].end > v->start))
+		    (i && t->v[i - 1]->end > v->start))
 			fail(c, "VMA %u [%#llx, %#llx) is malformed or overlaps its predecessor", i,
 			     (unsigned long long)v->start, (unsigned long long)v->end);
+		else if (!__atomic_load_n(&v->vm_refcnt, __ATOMIC_RELAXED))
+			fail(c, "VMA %u [%#llx, %#llx) is in the tree but detached", i,
+			     (unsigned long long)v->start, (unsigned long long)v->end);
+	}
+	/* The published layout is what lockless lookups see: it must match. */
+	if (!c->failed && !t->dirty && t->layout) {
+		const struct vma_layout *l = t->layout;
+
+		if (l->nr != t->nr)
+			fail(c, "published layout has %u VMAs, the tree %u", l->nr, t->nr);
+		for (uint32_t i = 0; i < t->nr && !c->failed; i++)
+			if (l->e[i].vma != t->v[i] || l->e[i].start != t->v[i]->start ||
+			    l->e[i].end != t->v[i]->end || l->e[i].prot != t->v[i]->prot)
+				fail(c, "published layout entry %u differs from the tree", i);
 	}
 }
 

@@ -15,12 +15,12 @@
 static uint64_t find_mergeable_anon_vma(struct ptsim_mm *mm, struct vm_area *vma)
 {
 	const struct vma_tree *t = &mm->vmas;
-	uint32_t i = (uint32_t)(vma - t->v);
+	uint32_t i = vma_find_index(t, vma->start);
 
-	if (i + 1 < t->nr && t->v[i + 1].start == vma->end && READ_ONCE(t->v[i + 1].anon_vma))
-		return READ_ONCE(t->v[i + 1].anon_vma);
-	if (i > 0 && t->v[i - 1].end == vma->start && READ_ONCE(t->v[i - 1].anon_vma))
-		return READ_ONCE(t->v[i - 1].anon_vma);
+	if (i + 1 < t->nr && t->v[i + 1]->start == vma->end && READ_ONCE(t->v[i + 1]->anon_vma))
+		return READ_ONCE(t->v[i + 1]->anon_vma);
+	if (i > 0 && t->v[i - 1]->end == vma->start && READ_ONCE(t->v[i - 1]->anon_vma))
+		return READ_ONCE(t->v[i - 1]->anon_vma);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "mmap.h"
 #include "pgalloc.h"
 #include "strategy.h"
+#include "vma_lock.h"
 
 struct copy_walk {
 	struct ptsim_mm *dst, *src;
@@ -157,6 +158,10 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	w.src = parent;
 	mmap_write_lock(parent);
 	mmap_write_lock(child);
+	/* dup_mmap(): no fault may run in a parent VMA while its entries are
+	 * write-protected and copied. */
+	for (uint32_t i = 0; i < parent->vmas.nr; i++)
+		vma_start_write(parent, parent->vmas.v[i]);
 	/* An mm that never mapped anything has no VMA array to copy. */
 	ret = parent->vmas.nr ? vma_tree_clone(&child->vmas, &parent->vmas) : 0;
 	child->mmap_base = parent->mmap_base;
@@ -171,8 +176,8 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	child->ever_mapped = parent->ever_mapped;
 	/* vma_needs_copy(): only VMAs with an anon_vma have anything to copy. */
 	for (uint32_t i = 0; !ret && i < parent->vmas.nr; i++)
-		if (parent->vmas.v[i].anon_vma)
-			ret = copy_page_range(&w, &parent->vmas.v[i]);
+		if (parent->vmas.v[i]->anon_vma)
+			ret = copy_page_range(&w, parent->vmas.v[i]);
 	if (parent->vmas.nr) {
 		parent->shares_frames = true;
 		child->shares_frames = true;

@@ -99,19 +99,19 @@ static void free_pgd_range(struct ptsim_mm *mm, uint64_t addr, uint64_t end, uin
 	} while (addr < end);
 }
 
-void free_pgtables(struct ptsim_mm *mm, const struct vm_area *vmas, uint32_t nr, uint64_t floor,
+void free_pgtables(struct ptsim_mm *mm, const struct vm_area *list, uint64_t floor,
                    uint64_t ceiling)
 {
-	uint32_t i = 0;
+	const struct vm_area *v = list;
 
-	while (i < nr) {
-		uint64_t addr = vmas[i].start;
+	while (v) {
+		uint64_t addr = v->start;
 
 		/* VMAs close enough to share a PTE table are freed as one range. */
-		while (i + 1 < nr && vmas[i + 1].start <= vmas[i].end + PMD_SIZE)
-			i++;
-		free_pgd_range(mm, addr, vmas[i].end, floor,
-		               i + 1 < nr ? vmas[i + 1].start : ceiling);
-		i++;
+		while (v->detached_next && v->detached_next->start <= v->end + PMD_SIZE)
+			v = v->detached_next;
+		free_pgd_range(mm, addr, v->end, floor,
+		               v->detached_next ? v->detached_next->start : ceiling);
+		v = v->detached_next;
 	}
 }

@@ -81,6 +81,30 @@ static inline void up_write(struct rwsem *s)
 	__atomic_and_fetch(&s->state, ~RWSEM_WRITER, __ATOMIC_RELEASE);
 }
 
+/* down_read_trylock(): counted as an acquisition only when it succeeds. */
+static inline bool down_read_trylock(struct rwsem *s, struct ptsim_lock_stats *st)
+{
+	uint32_t v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+
+	while (!(v & (RWSEM_WRITER | RWSEM_WAITERS)))
+		if (__atomic_compare_exchange_n(&s->state, &v, v + 1, true, __ATOMIC_ACQUIRE,
+		                                __ATOMIC_RELAXED)) {
+			stat_inc(&st->acquisitions, 1);
+			return true;
+		}
+	return false;
+}
+
+/* downgrade_write(): the writer becomes a reader without letting a writer in. */
+static inline void downgrade_write(struct rwsem *s)
+{
+	uint32_t v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+
+	while (!__atomic_compare_exchange_n(&s->state, &v, (v & ~RWSEM_WRITER) + 1, true,
+	                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
 static inline bool rwsem_is_write_locked(struct rwsem *s)
 {
 	return __atomic_load_n(&s->state, __ATOMIC_RELAXED) & RWSEM_WRITER;

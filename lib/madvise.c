@@ -5,6 +5,7 @@
 #include "mmap.h"
 #include "pgalloc.h"
 #include "strategy.h"
+#include "vma_lock.h"
 #include "zap.h"
 
 /* madvise_dontneed_single_vma(): zap, letting the strategy free tables;
@@ -20,8 +21,10 @@ static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 }
 
 /* madvise_free_pte_range(): exclusive frames become clean and old (lazily
- * freeable); the entries stay, so no table is ever freed here. With priv
- * set, madvise_cold_or_pageout_pte_range(): they only become old. */
+ * freeable); the entries stay. With priv set,
+ * madvise_cold_or_pageout_pte_range(): they only become old. After
+ * MADV_FREE a strategy may look at the table (percpu: patch 15/18's
+ * try_to_free_user_pte()). */
 static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint64_t end,
                                    void *priv)
 {
@@ -42,6 +45,8 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 		set_pte(pte, e & ~clear);
 	}
 	pte_unmap_unlock(mm, d);
+	if (!priv && mm->ops->madv_free_pte_done)
+		mm->ops->madv_free_pte_done(mm, pmdp);
 }
 
 static bool advice_valid(int advice)
@@ -58,6 +63,36 @@ static bool advice_valid(int advice)
 static int madvise_populate(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool write)
 {
 	return populate_range(mm, start, end, write);
+}
+
+static void madvise_apply(struct ptsim_mm *mm, uint64_t start, uint64_t end, int advice)
+{
+	if (advice == PTSIM_MADV_DONTNEED)
+		madvise_dontneed(mm, start, end);
+	else if (advice == PTSIM_MADV_FREE)
+		walk_pmd_range(mm, start, end, madvise_free_pte_range, NULL);
+	else if (advice == PTSIM_MADV_COLD || advice == PTSIM_MADV_PAGEOUT)
+		walk_pmd_range(mm, start, end, madvise_free_pte_range, (void *)1);
+}
+
+/*
+ * madvise_lock() with MADVISE_VMA_READ_LOCK (try_vma_read_lock()): when
+ * [start, end) lies in one VMA, DONTNEED and FREE run under that VMA's
+ * read lock. False: the caller takes the mmap read lock instead.
+ */
+static bool madvise_vma_locked(struct ptsim_mm *mm, uint64_t start, uint64_t end, int advice)
+{
+	struct vm_area *vma = lock_vma_under_rcu(mm, start);
+
+	if (!vma)
+		return false;
+	if (end > vma->end) {
+		vma_end_read(vma);
+		return false;
+	}
+	madvise_apply(mm, start, end, advice);
+	vma_end_read(vma);
+	return true;
 }
 
 int ptsim_madvise(struct ptsim_mm *mm, uint64_t start, uint64_t len_in, int advice)
@@ -80,6 +115,12 @@ int ptsim_madvise(struct ptsim_mm *mm, uint64_t start, uint64_t len_in, int advi
 	if (ret)
 		return ret;
 	t = &mm->vmas;
+	if (mm->era->per_vma_locks &&
+	    (advice == PTSIM_MADV_DONTNEED || advice == PTSIM_MADV_FREE)) {
+		if (madvise_vma_locked(mm, start, end, advice))
+			return 0;
+		stat_inc(&mm_ts(mm)->vma_lock_fallbacks, 1);
+	}
 	/* madvise_need_mmap_write(): NORMAL rewrites vm_flags. */
 	if (advice == PTSIM_MADV_NORMAL)
 		mmap_write_lock(mm);
@@ -92,18 +133,13 @@ int ptsim_madvise(struct ptsim_mm *mm, uint64_t start, uint64_t len_in, int advi
 	}
 	/* madvise_walk_vmas(): apply to each mapped part, remember holes. */
 	pos = start;
-	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i].start < end; i++) {
-		uint64_t s = t->v[i].start > pos ? t->v[i].start : pos;
-		uint64_t e = t->v[i].end < end ? t->v[i].end : end;
+	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i]->start < end; i++) {
+		uint64_t s = t->v[i]->start > pos ? t->v[i]->start : pos;
+		uint64_t e = t->v[i]->end < end ? t->v[i]->end : end;
 
-		if (t->v[i].start > pos)
+		if (t->v[i]->start > pos)
 			unmapped_error = -ENOMEM;
-		if (advice == PTSIM_MADV_DONTNEED)
-			madvise_dontneed(mm, s, e);
-		else if (advice == PTSIM_MADV_FREE)
-			walk_pmd_range(mm, s, e, madvise_free_pte_range, NULL);
-		else if (advice == PTSIM_MADV_COLD || advice == PTSIM_MADV_PAGEOUT)
-			walk_pmd_range(mm, s, e, madvise_free_pte_range, (void *)1);
+		madvise_apply(mm, s, e, advice);
 		pos = e;
 	}
 	if (pos < end)

@@ -83,6 +83,8 @@ struct ptsim_mm *mm_alloc(enum ptsim_strategy s)
 	mm->era = ops->era;
 	mm->strategy = s;
 	vma_tree_init(&mm->vmas);
+	mm->vmas.mm = mm;
+	mm->mm_lock_seq = 0;
 	mm->mmap_base = MMAP_BASE;
 	mm->gather_batch = GATHER_BATCH;
 	{

@@ -27,7 +27,8 @@ struct mm_thread_stats {
 	uint64_t refcount_atomics;
 	uint64_t vma_lock_fallbacks; /* per-VMA lock attempts that fell back to the mmap lock */
 	uint64_t tlb_flushes, tlb_flush_ns, tlb_irqs_off_wait_ns;
-	uint64_t irqs_off_seq; /* odd while the owner is in an irqs-off section (tlb.c) */
+	uint64_t gp_waits, gp_wait_ns; /* synchronous grace periods (percpu) */
+	uint64_t irqs_off_seq;         /* odd while the owner is in an irqs-off section (tlb.c) */
 	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
 } __attribute__((aligned(64)));
 
@@ -40,6 +41,7 @@ struct ptsim_mm {
 	enum ptsim_strategy strategy;
 	uint64_t id; /* never reused: keys the threads' stats caches */
 	struct vma_tree vmas;
+	uint64_t mm_lock_seq; /* advances at mmap write unlock/downgrade (vma_lock.h) */
 	uint64_t mmap_base;
 	uint64_t next_anon_vma;
 	unsigned gather_batch; /* pages zapped before mmu_gather forces a flush */
@@ -57,6 +59,7 @@ struct ptsim_mm {
 	int64_t pgtables_bytes;
 	int64_t nr_tables[PT_LEVELS];
 	int64_t tables_pending_free;
+	int64_t pt_side_bytes; /* per-table blocks outside VmPTE (percpu_ref) */
 
 	int users; /* mm_users: the mm is alive */
 	int count; /* mm_count: the struct is alive (pending RCU frees hold it) */
@@ -102,9 +105,27 @@ static inline void mmap_write_lock(struct ptsim_mm *mm)
 {
 	down_write(&mm->mmap_lock, &mm_ts(mm)->mmap_lock);
 }
+/* vma_end_write_all(): publish the layout first, then unlock every VMA. */
+static inline void vma_end_write_all(struct ptsim_mm *mm)
+{
+	vma_tree_write_done(&mm->vmas);
+	__atomic_store_n(&mm->mm_lock_seq, mm->mm_lock_seq + 1, __ATOMIC_RELEASE);
+}
 static inline void mmap_write_unlock(struct ptsim_mm *mm)
 {
+	vma_end_write_all(mm);
 	up_write(&mm->mmap_lock);
+}
+/* mmap_write_downgrade(): keep the lock for read, let other readers in. */
+static inline void mmap_write_downgrade(struct ptsim_mm *mm)
+{
+	vma_end_write_all(mm);
+	downgrade_write(&mm->mmap_lock);
+}
+/* mmap_read_trylock(): never waits (vmf_anon_prepare() under a VMA lock). */
+static inline bool mmap_read_trylock(struct ptsim_mm *mm)
+{
+	return down_read_trylock(&mm->mmap_lock, &mm_ts(mm)->mmap_lock);
 }
 
 /* mm_inc_nr_ptes() and friends: VmPTE counts PUD, PMD and PTE tables, not the PGD. */

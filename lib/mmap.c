@@ -9,40 +9,66 @@
 #define MAP_KNOWN_FLAGS (PTSIM_MAP_FIXED | PTSIM_MAP_FIXED_NOREPLACE | PTSIM_MAP_POPULATE)
 #define PROT_KNOWN      (PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC)
 
-/* unmap_region(): zap VMAs [i, last] and free the tables only they used. */
-static void unmap_region(struct ptsim_mm *mm, uint32_t i, uint32_t last)
+/* unmap_region(): zap the detached VMAs and free the tables only they used. */
+static void unmap_region(struct ptsim_mm *mm, struct vm_area *list, uint64_t floor,
+                         uint64_t ceiling)
 {
-	struct vma_tree *t = &mm->vmas;
-	uint64_t floor = i > 0 ? t->v[i - 1].end : 0;
-	uint64_t ceiling = last + 1 < t->nr ? t->v[last + 1].start : 0;
 	struct mmu_gather tlb;
 
 	tlb_gather_mmu(&tlb, mm);
-	for (uint32_t k = i; k <= last; k++)
-		unmap_page_range(&tlb, t->v[k].start, t->v[k].end, NULL);
-	free_pgtables(mm, &t->v[i], last - i + 1, floor, ceiling); /* tables join the gather */
+	for (struct vm_area *v = list; v; v = v->detached_next)
+		unmap_page_range(&tlb, v->start, v->end, NULL);
+	free_pgtables(mm, list, floor, ceiling); /* tables join the gather */
 	tlb_finish_mmu(&tlb);
 }
 
-int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end)
+int do_munmap(struct ptsim_mm *mm, uint64_t start, uint64_t end, bool unlock)
 {
 	struct vma_tree *t = &mm->vmas;
 	uint32_t i = vma_find_index(t, start), last;
+	struct vm_area *list;
+	uint64_t floor, ceiling;
+	bool downgrade = unlock && mm->era->munmap_downgrade;
 
-	if (i == t->nr || t->v[i].start >= end)
-		return 0;
+	if (i == t->nr || t->v[i]->start >= end)
+		goto out;
 	last = vma_find_index(t, end - 1);
-	if (last == t->nr || t->v[last].start >= end)
+	if (last == t->nr || t->v[last]->start >= end)
 		last--;
 	/* vms_gather_munmap_vmas(): only a hole punched inside one VMA adds
 	 * one, and only then does the map count limit apply. */
-	if (t->v[i].start < start && end < t->v[i].end && t->nr >= MAX_MAP_COUNT)
-		return -ENOMEM;
+	if (t->v[i]->start < start && end < t->v[i]->end && t->nr >= MAX_MAP_COUNT)
+		goto nomem;
 	if (vma_reserve(t, 2))
-		return -ENOMEM;
+		goto nomem;
 	vma_split_range(t, start, end, &i, &last);
-	unmap_region(mm, i, last);
-	vma_remove(t, i, last - i + 1);
+	floor = i > 0 ? t->v[i - 1]->end : 0;
+	ceiling = last + 1 < t->nr ? t->v[last + 1]->start : 0;
+	list = vma_detach_range(t, i, last - i + 1);
+	/*
+	 * vms_complete_munmap_vmas(): the VMAs are out of the tree and
+	 * detached, so the zap and free_pgtables() need only the read lock;
+	 * faults elsewhere in the mm go on meanwhile.
+	 */
+	if (downgrade)
+		mmap_write_downgrade(mm);
+	unmap_region(mm, list, floor, ceiling);
+	if (downgrade)
+		mmap_read_unlock(mm);
+	else if (unlock)
+		mmap_write_unlock(mm);
+	else
+		vma_free_after_publish(t, list); /* mmap() goes on changing the tree */
+	if (unlock)
+		vma_free_detached(list);
+	return 0;
+nomem:
+	if (unlock)
+		mmap_write_unlock(mm);
+	return -ENOMEM;
+out:
+	if (unlock)
+		mmap_write_unlock(mm);
 	return 0;
 }
 
@@ -65,6 +91,39 @@ static uint64_t get_unmapped_area(struct ptsim_mm *mm, uint64_t hint, uint64_t l
 	if (!addr) /* the legacy bottom-up fallback, as arch_get_unmapped_area_topdown() */
 		addr = vma_unmapped_area_bottomup(t, len, TASK_SIZE / 3, TASK_SIZE);
 	return addr;
+}
+
+/*
+ * __thp_get_unmapped_area() for anonymous memory (pgoff 0): search for
+ * len + PMD_SIZE, then place the mapping at the highest PMD-aligned
+ * address inside what was found (MMF_TOPDOWN). 0: nothing fits padded,
+ * and the caller searches again for len alone.
+ */
+static uint64_t thp_get_unmapped_area(struct ptsim_mm *mm, uint64_t len)
+{
+	uint64_t len_pad = len + PMD_SIZE, ret, off_sub;
+
+	if (len_pad < len)
+		return 0;
+	ret = get_unmapped_area(mm, 0, len_pad);
+	if (!ret)
+		return 0;
+	off_sub = (0 - ret) & (PMD_SIZE - 1);
+	return off_sub ? ret + off_sub : ret + PMD_SIZE;
+}
+
+/* __get_unmapped_area(): anonymous, no hint, length a multiple of 2 MiB
+ * -> thp_get_unmapped_area_vmflags() where the era does it (Linux 6.7+). */
+static uint64_t get_unmapped_area_anon(struct ptsim_mm *mm, uint64_t hint, uint64_t len)
+{
+	uint64_t addr;
+
+	if (mm->era->thp_align && !hint && !(len & (PMD_SIZE - 1))) {
+		addr = thp_get_unmapped_area(mm, len);
+		if (addr)
+			return addr;
+	}
+	return get_unmapped_area(mm, hint, len);
 }
 
 static int mmap_validate(uint64_t addr, uint64_t *len, int flags)
@@ -121,12 +180,12 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 				ret = -EEXIST;
 				goto out;
 			}
-			ret = do_munmap(mm, addr, addr + len);
+			ret = do_munmap(mm, addr, addr + len, false);
 			if (ret)
 				goto out;
 		}
 	} else {
-		addr = get_unmapped_area(mm, addr, len);
+		addr = get_unmapped_area_anon(mm, addr, len);
 		if (!addr) {
 			ret = -ENOMEM;
 			goto out;
@@ -138,7 +197,7 @@ int ptsim_mmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len, int prot, int f
 	/* accountable_mapping(): private writable memory is charged. */
 	v.flags = (prot & PTSIM_PROT_WRITE) ? VMA_ACCOUNT : 0;
 	i = vma_find_index(t, addr);
-	vma_insert(t, i, &v);
+	vma_insert(t, i, &v); /* write-locked until mmap_write_unlock() */
 	WRITE_ONCE(mm->ever_mapped, true);
 	vma_merge_around(t, i);
 out:
@@ -169,22 +228,20 @@ int ptsim_munmap(struct ptsim_mm *mm, uint64_t addr, uint64_t len)
 	if (ret)
 		return ret;
 	mmap_write_lock(mm);
-	ret = do_munmap(mm, addr, addr + len);
-	mmap_write_unlock(mm);
-	return ret;
+	return do_munmap(mm, addr, addr + len, true);
 }
 
 void exit_mmap(struct ptsim_mm *mm)
 {
 	struct vma_tree *t = &mm->vmas;
 	struct ptdesc *pgd = ptdesc_of(mm->pgd);
+	struct vm_area *list;
 
 	mmap_write_lock(mm);
-	if (t->nr) {
-		unmap_region(mm, 0, t->nr - 1);
-		vma_remove(t, 0, t->nr);
-	}
+	list = vma_detach_range(t, 0, t->nr);
+	unmap_region(mm, list, 0, 0);
 	mmap_write_unlock(mm);
+	vma_free_detached(list);
 	/* pgd_free(): nothing can walk a dead mm, but the PGD's last readers
 	 * (a GUP-fast racing exit) are covered by RCU like every table. */
 	mm_account_table(mm, PT_LEVEL_PGD, -1);

@@ -4,6 +4,7 @@
 #include "frame.h"
 #include "pgalloc.h"
 #include "strategy.h"
+#include "vma_lock.h"
 #include "zap.h"
 
 struct change_prot {
@@ -105,7 +106,7 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 	}
 	i = vma_find_index(t, start);
 	last = vma_find_index(t, end - 1);
-	splits = (t->v[i].start < start) + (t->v[last].end > end);
+	splits = (t->v[i]->start < start) + (t->v[last]->end > end);
 	if ((splits && t->nr + splits > MAX_MAP_COUNT) || vma_reserve(t, 2)) {
 		ret = -ENOMEM;
 		goto out;
@@ -114,11 +115,14 @@ int ptsim_mprotect(struct ptsim_mm *mm, uint64_t start, uint64_t len, int prot)
 	/* do_mprotect_pkey(): one gather, so one TLB flush, for the whole call. */
 	tlb_gather_mmu(&tlb, mm);
 	for (uint32_t k = i; k <= last; k++) {
-		if (t->v[k].prot == prot)
+		if (t->v[k]->prot == prot)
 			continue;
-		mprotect_account(&t->v[k], prot);
-		t->v[k].prot = prot;
-		change_protection(&tlb, t->v[k].start, t->v[k].end, prot);
+		vma_start_write(mm,
+		                t->v[k]); /* faults under its lock see the old or the new prot */
+		mprotect_account(t->v[k], prot);
+		t->v[k]->prot = prot;
+		vma_tree_mark_dirty(t);
+		change_protection(&tlb, t->v[k]->start, t->v[k]->end, prot);
 	}
 	tlb_finish_mmu(&tlb);
 	/* vma_modify_flags() merges with the neighbours, the left one first. */

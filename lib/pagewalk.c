@@ -73,9 +73,10 @@ int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
 		return ret;
 	t = &mm->vmas;
 	mmap_read_lock(mm);
-	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i].start < end && !ret; i++) {
-		uint64_t s = t->v[i].start > pos ? t->v[i].start : pos;
-		uint64_t e = t->v[i].end < end ? t->v[i].end : end;
+	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i]->start < end && !ret;
+	     i++) {
+		uint64_t s = t->v[i]->start > pos ? t->v[i]->start : pos;
+		uint64_t e = t->v[i]->end < end ? t->v[i]->end : end;
 
 		if (s > pos) {
 			hole = -ENOMEM;

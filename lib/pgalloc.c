@@ -24,8 +24,11 @@ int __pt_alloc(struct ptsim_mm *mm, pte_t *p, int child_level)
 		d->parent = p;
 		WRITE_ONCE(d->state, PTD_LINKED);
 		mm_account_table(mm, child_level, 1);
-		if (child_level == PT_LEVEL_PTE)
+		if (child_level == PT_LEVEL_PTE) {
 			stat_inc(&mm_ts(mm)->pte_tables_allocated, 1);
+			if (mm->ops->pmd_install)
+				mm->ops->pmd_install(mm, d);
+		}
 		/* The release store orders the zeroed table before the entry. */
 		pt_populate(p, ptdesc_table(d));
 		d = NULL;

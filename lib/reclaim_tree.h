@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mms that have reclaimable page-table bytes, kept ordered by those
- * bytes (most first) for global reclaim: the bitfield RFC cover letter's
- * "rbtree of mms keyed by reclaimable_pt_bytes", here an ordered skip list
- * (expected O(log n) re-key) under one spinlock. A strategy that reports
- * reclaimable bytes embeds a node per mm and re-keys it whenever its count
- * changes; the lock is innermost (taken under the PTL and PMD lock).
+ * A libptsim extension, not in any kernel series: the mms that have
+ * reclaimable page-table bytes, kept ordered by those bytes (most first)
+ * for global reclaim. The bitfield RFC's cover letter only sketched "an
+ * rbtree of mms keyed by reclaimable_pt_bytes" picked from the reclaim path;
+ * its patches have none. Here an ordered skip list (expected O(log n)
+ * re-key) under one global spinlock. A strategy that reports reclaimable
+ * bytes embeds a node per mm and re-keys it when its count changed, with no
+ * page-table lock held: changes made under a PTL are deferred to the end of
+ * the visit, so that no PTL holder ever waits for this global lock.
  */
 #ifndef PTSIM_RECLAIM_TREE_H
 #define PTSIM_RECLAIM_TREE_H

@@ -39,6 +39,8 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 		st->tlb_flushes += READ_ONCE(s->tlb_flushes);
 		st->tlb_flush_ns += READ_ONCE(s->tlb_flush_ns);
 		st->tlb_irqs_off_wait_ns += READ_ONCE(s->tlb_irqs_off_wait_ns);
+		st->gp_waits += READ_ONCE(s->gp_waits);
+		st->gp_wait_ns += READ_ONCE(s->gp_wait_ns);
 	}
 	spin_unlock(&mm->stats_lock);
 	st->faults = st->faults_read + st->faults_write + st->faults_cow;
@@ -49,12 +51,13 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 	st->nr_pmd_tables = (uint64_t)READ_ONCE(mm->nr_tables[PT_LEVEL_PMD]);
 	st->nr_pud_tables = (uint64_t)READ_ONCE(mm->nr_tables[PT_LEVEL_PUD]);
 	st->tables_pending_free = (uint64_t)READ_ONCE(mm->tables_pending_free);
+	st->pt_side_bytes = (uint64_t)READ_ONCE(mm->pt_side_bytes);
 	st->reclaim_passes = READ_ONCE(mm->reclaim_passes);
 	st->reclaim_write_lock_ns = READ_ONCE(mm->reclaim_write_lock_ns);
 	st->reclaimable_pt_bytes = mm->ops->reclaimable_bytes ? mm->ops->reclaimable_bytes(mm) : 0;
 	st->nr_vmas = t->nr;
 	for (uint32_t i = 0; i < t->nr; i++)
-		st->total_vm_pages += (t->v[i].end - t->v[i].start) >> PAGE_SHIFT;
+		st->total_vm_pages += (t->v[i]->end - t->v[i]->start) >> PAGE_SHIFT;
 	return 0;
 }
 

@@ -32,6 +32,9 @@ struct pt_strategy {
 
 	/* A PTE table was just allocated (constructor). */
 	void (*pte_table_ctor)(struct ptdesc *pte);
+	/* pmd_install(): this thread links `pte` at pte->parent, PMD lock held,
+	 * before the PMD entry is written. */
+	void (*pmd_install)(struct ptsim_mm *mm, struct ptdesc *pte);
 	/* Under the PTL: `n` none entries became non-none, `nzero` of them the zero page. */
 	void (*ptes_set)(struct ptdesc *pte, unsigned n, unsigned nzero);
 	/* Under the PTL: `n` non-none entries were cleared, `nzero` of them the zero page. */
@@ -54,6 +57,9 @@ struct pt_strategy {
 	void (*zap_pte_locked)(struct zap_pte_state *z);
 	/* zap_pte_range(), PTL dropped and the TLB flushed: may free the table. */
 	void (*zap_pte_done)(struct zap_pte_state *z);
+
+	/* madvise_free_pte_range() is done with the table behind *pmdp (PTL dropped). */
+	void (*madv_free_pte_done)(struct ptsim_mm *mm, pte_t *pmdp);
 
 	/* The reclaim pass (ptsim_reclaim): bytes of tables unlinked. */
 	int64_t (*reclaim)(struct ptsim_mm *mm);

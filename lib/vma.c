@@ -1,30 +1,78 @@
 // SPDX-License-Identifier: MIT
-/* The sorted VMA array: lookup, split, merge, gap search. */
+/* The VMA array: lookup, split, merge, gap search, the published layout. */
 #include "vma.h"
 
 #include <string.h>
 
 #include "memalloc.h"
+#include "vma_lock.h"
 
 void vma_tree_init(struct vma_tree *t)
 {
 	t->v = NULL;
 	t->nr = t->cap = 0;
+	t->nr_spare = 0;
+	t->removed = NULL;
+	t->layout = NULL;
+	t->dirty = false;
+	t->mm = NULL;
+}
+
+static void vma_free_now(struct vm_area *v)
+{
+	ptsim_free(v);
 }
 
 void vma_tree_destroy(struct vma_tree *t)
 {
+	/* Nothing can look the mm up any more: no grace period needed. */
+	for (uint32_t i = 0; i < t->nr; i++)
+		vma_free_now(t->v[i]);
+	for (uint32_t i = 0; i < t->nr_spare; i++)
+		vma_free_now(t->spare[i]);
+	while (t->removed) {
+		struct vm_area *n = t->removed->detached_next;
+
+		vma_free_now(t->removed);
+		t->removed = n;
+	}
+	ptsim_free(t->layout);
 	ptsim_free(t->v);
 	vma_tree_init(t);
 }
 
+/* vma_start_write() where the tree belongs to an mm. */
+static void tree_write_lock(struct vma_tree *t, struct vm_area *v)
+{
+	if (t->mm)
+		vma_start_write(t->mm, v);
+}
+
+static struct vm_area *vma_new(struct vma_tree *t, const struct vm_area *src)
+{
+	struct vm_area *v = t->spare[--t->nr_spare];
+
+	*v = *src;
+	v->detached_next = NULL;
+	vma_mark_attached(t->mm, v);
+	return v;
+}
+
 int vma_tree_clone(struct vma_tree *dst, const struct vma_tree *src)
 {
-	vma_tree_init(dst);
 	if (vma_reserve(dst, src->nr ? src->nr : 1))
 		return -ENOMEM;
-	memcpy(dst->v, src->v, sizeof(*src->v) * src->nr);
-	dst->nr = src->nr;
+	for (uint32_t i = 0; i < src->nr; i++) {
+		struct vm_area *v = ptsim_alloc(sizeof(*v));
+
+		if (!v)
+			return -ENOMEM; /* what was copied is freed with dst */
+		*v = *src->v[i];
+		v->detached_next = NULL;
+		vma_mark_attached(dst->mm, v);
+		dst->v[dst->nr++] = v;
+	}
+	dst->dirty = true;
 	return 0;
 }
 
@@ -35,7 +83,7 @@ uint32_t vma_find_index(const struct vma_tree *t, uint64_t addr)
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (t->v[mid].end > addr)
+		if (t->v[mid]->end > addr)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -47,7 +95,7 @@ struct vm_area *find_vma(const struct vma_tree *t, uint64_t addr)
 {
 	uint32_t i = vma_find_index(t, addr);
 
-	return i < t->nr ? &t->v[i] : NULL;
+	return i < t->nr ? t->v[i] : NULL;
 }
 
 struct vm_area *vma_lookup(const struct vma_tree *t, uint64_t addr)
@@ -63,9 +111,9 @@ bool vma_range_covered(const struct vma_tree *t, uint64_t start, uint64_t end)
 	uint64_t pos = start;
 
 	for (; i < t->nr && pos < end; i++) {
-		if (t->v[i].start > pos)
+		if (t->v[i]->start > pos)
 			return false;
-		pos = t->v[i].end;
+		pos = t->v[i]->end;
 	}
 	return pos >= end;
 }
@@ -80,8 +128,15 @@ bool vma_range_overlaps(const struct vma_tree *t, uint64_t start, uint64_t end)
 int vma_reserve(struct vma_tree *t, uint32_t extra)
 {
 	uint32_t need = t->nr + extra, cap;
-	struct vm_area *n;
+	struct vm_area **n;
 
+	while (t->nr_spare < extra && t->nr_spare < VMA_SPARES) {
+		struct vm_area *v = ptsim_alloc(sizeof(*v));
+
+		if (!v)
+			return -ENOMEM; /* spares kept stay for the next call */
+		t->spare[t->nr_spare++] = v;
+	}
 	if (need <= t->cap)
 		return 0;
 	cap = t->cap ? t->cap : 8;
@@ -95,37 +150,97 @@ int vma_reserve(struct vma_tree *t, uint32_t extra)
 	return 0;
 }
 
-void vma_insert(struct vma_tree *t, uint32_t i, const struct vm_area *v)
+static void vma_insert_ptr(struct vma_tree *t, uint32_t i, struct vm_area *v)
 {
-	memmove(&t->v[i + 1], &t->v[i], sizeof(*v) * (t->nr - i));
-	t->v[i] = *v;
+	memmove(&t->v[i + 1], &t->v[i], sizeof(*t->v) * (t->nr - i));
+	t->v[i] = v;
 	t->nr++;
+	t->dirty = true;
 }
 
-void vma_remove(struct vma_tree *t, uint32_t i, uint32_t n)
+static void vma_remove_ptrs(struct vma_tree *t, uint32_t i, uint32_t n)
 {
 	memmove(&t->v[i], &t->v[i + n], sizeof(*t->v) * (t->nr - i - n));
 	t->nr -= n;
+	t->dirty = true;
+}
+
+struct vm_area *vma_insert(struct vma_tree *t, uint32_t i, const struct vm_area *v)
+{
+	struct vm_area *n = vma_new(t, v);
+
+	vma_insert_ptr(t, i, n);
+	return n;
+}
+
+static void tree_detach(struct vma_tree *t, struct vm_area *v)
+{
+	tree_write_lock(t, v);
+	if (t->mm)
+		vma_mark_detached(t->mm, v);
+	else
+		v->vm_refcnt = 0;
+}
+
+struct vm_area *vma_detach_range(struct vma_tree *t, uint32_t i, uint32_t n)
+{
+	struct vm_area *head = NULL, **tail = &head;
+
+	for (uint32_t k = i; k < i + n; k++) {
+		tree_detach(t, t->v[k]);
+		t->v[k]->detached_next = NULL;
+		*tail = t->v[k];
+		tail = &t->v[k]->detached_next;
+	}
+	vma_remove_ptrs(t, i, n);
+	return head;
+}
+
+static void vma_free_rcu_cb(struct rcu_head_ptsim *head)
+{
+	ptsim_rcu_callback_enter(head);
+	ptsim_free(container_of(head, struct vm_area, rcu));
+}
+
+void vma_free_detached(struct vm_area *list)
+{
+	while (list) {
+		struct vm_area *n = list->detached_next;
+
+		ptsim_call_rcu(&list->rcu, vma_free_rcu_cb);
+		list = n;
+	}
+}
+
+void vma_free_after_publish(struct vma_tree *t, struct vm_area *list)
+{
+	struct vm_area **tail = &t->removed;
+
+	while (*tail)
+		tail = &(*tail)->detached_next;
+	*tail = list;
 }
 
 void vma_split(struct vma_tree *t, uint32_t i, uint64_t addr)
 {
-	struct vm_area hi = t->v[i];
+	struct vm_area *lo = t->v[i], *hi;
 
-	hi.start = addr;
-	t->v[i].end = addr;
-	vma_insert(t, i + 1, &hi);
+	tree_write_lock(t, lo);
+	hi = vma_new(t, lo);
+	hi->start = addr;
+	lo->end = addr;
+	vma_insert_ptr(t, i + 1, hi);
 }
 
 void vma_split_range(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t *first,
                      uint32_t *last)
 {
-	if (t->v[*first].start < start) {
+	if (t->v[*first]->start < start) {
 		vma_split(t, *first, start);
 		++*first;
 		++*last;
 	}
-	if (t->v[*last].end > end)
+	if (t->v[*last]->end > end)
 		vma_split(t, *last, end);
 }
 
@@ -138,17 +253,22 @@ static bool vma_compatible(const struct vm_area *a, const struct vm_area *b)
 
 static void vma_join(struct vma_tree *t, uint32_t i)
 {
-	struct vm_area *a = &t->v[i], *b = &t->v[i + 1];
+	struct vm_area *a = t->v[i], *b = t->v[i + 1];
 
+	tree_write_lock(t, a);
+	tree_detach(t, b);
 	a->end = b->end;
 	if (!a->anon_vma)
 		a->anon_vma = b->anon_vma;
-	vma_remove(t, i + 1, 1);
+	vma_remove_ptrs(t, i + 1, 1);
+	/* Lockless readers may still hold b: freed after the next publish. */
+	b->detached_next = t->removed;
+	t->removed = b;
 }
 
 bool vma_try_join(struct vma_tree *t, uint32_t i)
 {
-	if (i + 1 >= t->nr || !vma_compatible(&t->v[i], &t->v[i + 1]))
+	if (i + 1 >= t->nr || !vma_compatible(t->v[i], t->v[i + 1]))
 		return false;
 	vma_join(t, i);
 	return true;
@@ -157,11 +277,11 @@ bool vma_try_join(struct vma_tree *t, uint32_t i)
 uint32_t vma_merge_around(struct vma_tree *t, uint32_t i)
 {
 	/* Left first: a new VMA between two with different anon_vmas joins prev. */
-	if (i > 0 && vma_compatible(&t->v[i - 1], &t->v[i])) {
+	if (i > 0 && vma_compatible(t->v[i - 1], t->v[i])) {
 		vma_join(t, i - 1);
 		i--;
 	}
-	if (i + 1 < t->nr && vma_compatible(&t->v[i], &t->v[i + 1]))
+	if (i + 1 < t->nr && vma_compatible(t->v[i], t->v[i + 1]))
 		vma_join(t, i);
 	return i;
 }
@@ -174,10 +294,10 @@ uint64_t vma_unmapped_area_topdown(const struct vma_tree *t, uint64_t len, uint6
 
 	/* Walk gaps from the top down; the first that fits wins (highest address). */
 	for (;;) {
-		uint64_t gap_start = i > 0 ? t->v[i - 1].end : 0;
+		uint64_t gap_start = i > 0 ? t->v[i - 1]->end : 0;
 
-		if (i < t->nr && t->v[i].start < gap_end)
-			gap_end = t->v[i].start;
+		if (i < t->nr && t->v[i]->start < gap_end)
+			gap_end = t->v[i]->start;
 		if (gap_start < low)
 			gap_start = low;
 		if (gap_end > gap_start && gap_end - gap_start >= len)
@@ -185,7 +305,7 @@ uint64_t vma_unmapped_area_topdown(const struct vma_tree *t, uint64_t len, uint6
 		if (i == 0)
 			return 0;
 		i--;
-		gap_end = t->v[i].start;
+		gap_end = t->v[i]->start;
 		if (gap_end <= low)
 			return 0;
 	}
@@ -198,7 +318,7 @@ uint64_t vma_unmapped_area_bottomup(const struct vma_tree *t, uint64_t len, uint
 	uint64_t gap_start = low;
 
 	for (;; i++) {
-		uint64_t gap_end = i < t->nr ? t->v[i].start : high;
+		uint64_t gap_end = i < t->nr ? t->v[i]->start : high;
 
 		if (gap_end > high)
 			gap_end = high;
@@ -206,7 +326,82 @@ uint64_t vma_unmapped_area_bottomup(const struct vma_tree *t, uint64_t len, uint
 			return gap_start;
 		if (i >= t->nr || gap_end >= high)
 			return 0;
-		if (t->v[i].end > gap_start)
-			gap_start = t->v[i].end;
+		if (t->v[i]->end > gap_start)
+			gap_start = t->v[i]->end;
 	}
+}
+
+static void vma_layout_free_cb(struct rcu_head_ptsim *head)
+{
+	ptsim_rcu_callback_enter(head);
+	ptsim_free(container_of(head, struct vma_layout, rcu));
+}
+
+void vma_tree_publish(struct vma_tree *t)
+{
+	struct vma_layout *old = t->layout, *l;
+
+	l = ptsim_alloc(sizeof(*l) + sizeof(l->e[0]) * t->nr);
+	if (l) {
+		l->nr = t->nr;
+		for (uint32_t i = 0; i < t->nr; i++) {
+			l->e[i].start = t->v[i]->start;
+			l->e[i].end = t->v[i]->end;
+			l->e[i].prot = t->v[i]->prot;
+			l->e[i].vma = t->v[i];
+		}
+	}
+	/* rcu_assign_pointer(); with no copy (NULL) every reader falls back. */
+	__atomic_store_n(&t->layout, l, __ATOMIC_RELEASE);
+	if (old)
+		ptsim_call_rcu(&old->rcu, vma_layout_free_cb);
+	/* Only now can no new reader find the VMAs joined away. */
+	vma_free_detached(t->removed);
+	t->removed = NULL;
+	t->dirty = false;
+}
+
+void vma_tree_write_done(struct vma_tree *t)
+{
+	struct vma_layout *old = t->layout;
+
+	if (!t->dirty)
+		return;
+	if (t->nr <= VMA_PUBLISH_EAGER_MAX) {
+		vma_tree_publish(t);
+		return;
+	}
+	__atomic_store_n(&t->layout, NULL, __ATOMIC_RELEASE);
+	if (old)
+		ptsim_call_rcu(&old->rcu, vma_layout_free_cb);
+	/* No new reader finds the removed VMAs: there is no layout. */
+	vma_free_detached(t->removed);
+	t->removed = NULL;
+	t->dirty = false;
+}
+
+void vma_tree_publish_lazy(struct vma_tree *t)
+{
+	/* Readers of the mmap lock may race here; one builds, the others wait.
+	 * The tree cannot change: every caller holds the mmap lock. */
+	while (__atomic_exchange_n(&t->publishing, true, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	if (!__atomic_load_n(&t->layout, __ATOMIC_ACQUIRE) && t->nr)
+		vma_tree_publish(t);
+	__atomic_store_n(&t->publishing, false, __ATOMIC_RELEASE);
+}
+
+const struct vma_layout_entry *vma_layout_find(const struct vma_layout *l, uint64_t addr)
+{
+	uint32_t lo = 0, hi = l->nr;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (l->e[mid].end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo < l->nr ? &l->e[lo] : NULL;
 }

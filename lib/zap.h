@@ -46,12 +46,13 @@ void unmap_page_range(struct mmu_gather *tlb, uint64_t start, uint64_t end,
                       const struct zap_details *details);
 
 /*
- * free_pgtables(): after the VMAs in vmas[0..nr) were unmapped and zapped,
+ * free_pgtables(): after the detached VMAs on list (detached_next, in
+ * address order) were unmapped and zapped,
  * free the tables they no longer share with a neighbour; floor is the end
  * of the VMA below them (0 if none), ceiling the start of the one above
  * (0 if none, meaning the top of the address space).
  */
-void free_pgtables(struct ptsim_mm *mm, const struct vm_area *vmas, uint32_t nr, uint64_t floor,
+void free_pgtables(struct ptsim_mm *mm, const struct vm_area *list, uint64_t floor,
                    uint64_t ceiling);
 
 #endif

@@ -16,6 +16,7 @@
  */
 #include "common/ptsim_test.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -137,8 +138,9 @@ static void test_refcount_atomics(void **state)
 	assert_int_equal(st.faults, 512);
 	switch (pt_strategy) {
 	case PTSIM_STRATEGY_ATOMIC:
-		/* pte_try_get, the entry's get, pte_put: three per fault */
-		assert_int_equal(st.refcount_atomics, 3 * 512);
+		/* pte_try_get, the entry's get, pte_put: three per fault, but the
+		 * installer's reference comes with pmd_install() (no RMW) */
+		assert_int_equal(st.refcount_atomics, 3 * 512 - 1);
 		break;
 	default:
 		/* percpu: the table is still in percpu mode */
@@ -217,6 +219,146 @@ static void test_freed_per_path(void **state)
 	                 st.pte_tables_freed);
 }
 
+/* atomic (v3): a table's life takes the PMD lock twice, to install it
+ * (with the installer's reference) and to free it at zero; no revive. */
+static void test_atomic_pmd_lock_per_life(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct ptsim_mm_stats st0, st;
+	const uint64_t n = 16;
+
+	if (pt_strategy != PTSIM_STRATEGY_ATOMIC)
+		skip();
+	map_fixed(mm, AT(0), n * 2 * MiB, PROT_RW);
+	/* the PUD and PMD tables first: they are installed under page_table_lock */
+	STEP(mm, ptsim_touch(mm, AT(0), PG, PTSIM_ACCESS_WRITE));
+	STEP(mm, ptsim_madvise(mm, AT(0), 2 * MiB, PTSIM_MADV_DONTNEED));
+	st0 = pt_stats(mm);
+	for (uint64_t i = 0; i < n; i++) {
+		STEP(mm, ptsim_touch(mm, AT(i * 2 * MiB), 3 * PG, PTSIM_ACCESS_WRITE));
+		STEP(mm, ptsim_madvise(mm, AT(i * 2 * MiB), 2 * MiB, PTSIM_MADV_DONTNEED));
+	}
+	st = pt_stats(mm);
+	assert_int_equal(st.pte_tables_allocated - st0.pte_tables_allocated, n);
+	assert_int_equal(st.pte_tables_freed_zap - st0.pte_tables_freed_zap, n);
+	assert_int_equal(st.nr_pte_tables, 0);
+	assert_int_equal(st.pmd_lock.acquisitions - st0.pmd_lock.acquisitions, 2 * n);
+	/* per life: the first fault 2 RMW (get, put), the others 3, the zap 2 */
+	assert_int_equal(st.refcount_atomics - st0.refcount_atomics, n * (2 + 3 + 3 + 2));
+	printf("# atomic: %llu PMD-lock acquisitions over %llu table lives\n",
+	       (unsigned long long)(st.pmd_lock.acquisitions - st0.pmd_lock.acquisitions),
+	       (unsigned long long)n);
+}
+
+/* percpu: the percpu_ref block beside each table (80 B + 8 B x nr_cpu_ids,
+ * outside VmPTE); DONTNEED and MADV_FREE (patch 15/18) each wait for one
+ * grace period per table they switch; expedited or normal per option. */
+static void test_percpu_side_block_and_gp(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct ptsim_mm_stats st;
+
+	if (pt_strategy != PTSIM_STRATEGY_PERCPU)
+		skip();
+	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_NR_CPU_IDS, 64), 0);
+	map_fixed(mm, AT(0), 8 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), 8 * MiB, PTSIM_ACCESS_WRITE));
+	st = pt_stats(mm);
+	assert_int_equal(st.nr_pte_tables, 4);
+	assert_int_equal(st.pt_side_bytes, 4 * (80 + 8 * 64));
+	assert_int_equal(st.pgtables_bytes, (4 + 1 + 1) * TABLE_BYTES); /* VmPTE: tables only */
+	assert_int_equal(st.refcount_atomics, 0); /* one thread, a CPU of its own */
+	assert_int_equal(st.gp_waits, 0);
+
+	/* MADV_FREE: every table switched (one normal grace period each), none freed */
+	STEP(mm, ptsim_madvise(mm, AT(0), 4 * MiB, PTSIM_MADV_FREE));
+	st = pt_stats(mm);
+	assert_int_equal(st.gp_waits, 2);
+	assert_true(st.gp_wait_ns >= 2 * 1000000ULL); /* the modelled floor of a normal one */
+	assert_int_equal(st.nr_pte_tables, 4);
+	/* switched tables stay atomic: DONTNEED needs no grace period for them */
+	STEP(mm, ptsim_madvise(mm, AT(0), 4 * MiB, PTSIM_MADV_DONTNEED));
+	st = pt_stats(mm);
+	assert_int_equal(st.gp_waits, 2);
+	assert_int_equal(st.nr_pte_tables, 2);
+	assert_int_equal(st.pt_side_bytes, 2 * (80 + 8 * 64));
+	/* expedited: still one grace period per table, counted the same way */
+	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_GP_EXPEDITED, 1), 0);
+	STEP(mm, ptsim_madvise(mm, AT(4 * MiB), 4 * MiB, PTSIM_MADV_DONTNEED));
+	st = pt_stats(mm);
+	assert_int_equal(st.gp_waits, 4);
+	assert_int_equal(st.nr_pte_tables, 0);
+	assert_int_equal(st.pt_side_bytes, 0);
+	printf("# percpu: 4 grace periods (2 normal, 2 expedited) %llu ns in all\n",
+	       (unsigned long long)st.gp_wait_ns);
+}
+
+struct pcpu_thread_arg {
+	struct ptsim_mm *mm;
+	uint64_t base;
+};
+
+static void *pcpu_fault_thread(void *a)
+{
+	struct pcpu_thread_arg *t = a;
+
+	if (ptsim_touch(t->mm, t->base, 2 * MiB, PTSIM_ACCESS_WRITE))
+		return (void *)1;
+	return NULL;
+}
+
+/* percpu fast path: threads with a simulated CPU each add plainly, no RMW;
+ * a thread beyond nr_cpu_ids shares the atomic count and pays one per get. */
+static void test_percpu_plain_adds(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct pcpu_thread_arg a[4];
+	pthread_t th[4];
+	void *rc;
+
+	if (pt_strategy != PTSIM_STRATEGY_PERCPU)
+		skip();
+	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_NR_CPU_IDS, 8), 0);
+	/* this thread keeps its CPU for the test's life: take one now */
+	map_fixed(mm, AT(0), 10 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(8 * MiB), PG, PTSIM_ACCESS_WRITE));
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct pcpu_thread_arg){mm, AT((uint64_t)i * 2 * MiB)};
+		assert_int_equal(pthread_create(&th[i], NULL, pcpu_fault_thread, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], &rc), 0);
+		assert_null(rc);
+	}
+	assert_mm_ok(mm);
+	assert_int_equal(pt_stats(mm).faults, 4 * 512 + 1);
+	assert_int_equal(pt_stats(mm).refcount_atomics, 0);
+}
+
+/* More threads than CPUs: with nr_cpu_ids 1, this thread owns CPU 0 and
+ * another thread has no counter of its own: get, the entry's get and put
+ * are RMW on the shared count, three per fault. */
+static void test_percpu_more_threads_than_cpus(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	struct pcpu_thread_arg a;
+	pthread_t th;
+	void *rc;
+
+	if (pt_strategy != PTSIM_STRATEGY_PERCPU)
+		skip();
+	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_NR_CPU_IDS, 1), 0);
+	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(2 * MiB), PG, PTSIM_ACCESS_WRITE));
+	assert_int_equal(pt_stats(mm).refcount_atomics, 0);
+	a = (struct pcpu_thread_arg){mm, AT(0)};
+	assert_int_equal(pthread_create(&th, NULL, pcpu_fault_thread, &a), 0);
+	assert_int_equal(pthread_join(th, &rc), 0);
+	assert_null(rc);
+	assert_mm_ok(mm);
+	assert_int_equal(pt_stats(mm).refcount_atomics, 3 * 512);
+}
+
 /* Global reclaim visits bitfield mms with the most reclaimable bytes first. */
 static void test_global_reclaim(void **state)
 {
@@ -286,9 +428,16 @@ static void test_global_reclaim_order(void **state)
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
-	        T(test_dontneed_1g),      T(test_bitfield_zero_page_tables),
-	        T(test_refcount_atomics), T(test_freed_per_path),
-	        T(test_global_reclaim),   T(test_global_reclaim_order),
+	        T(test_dontneed_1g),
+	        T(test_bitfield_zero_page_tables),
+	        T(test_refcount_atomics),
+	        T(test_freed_per_path),
+	        T(test_global_reclaim),
+	        T(test_global_reclaim_order),
+	        T(test_atomic_pmd_lock_per_life),
+	        T(test_percpu_side_block_and_gp),
+	        T(test_percpu_plain_adds),
+	        T(test_percpu_more_threads_than_cpus),
 	};
 	static const enum ptsim_strategy all[] = {
 	        PTSIM_STRATEGY_NONE,   PTSIM_STRATEGY_RCU,      PTSIM_STRATEGY_ATOMIC,

@@ -41,12 +41,17 @@ static void usage(FILE *out)
 	        "  check LABEL vmpte_kb=N            VmPTE growth since the trace started\n"
 	        "  fork_check child_vmpte_kb=N       the child's VmPTE minus the parent's at the "
 	        "start\n"
+	        "  where NAME pmd_offset=0xN         where mmap_any NAME went, within its 2 MiB\n"
+	        "  gap LOWER UPPER 0xN               bytes between two mmap_any mappings\n"
+	        "('baseline' makes later checks count from there; mmap_any NAME LEN lets the\n"
+	        "kernel pick the address and later ranges say NAME or NAME+OFF)\n"
 	        "\n"
 	        "  --strategy NAME  run in the simulator with that strategy (default: rcu);\n"
 	        "                   every figure is taken after ptsim_mm_check() passes\n"
 	        "  --host           run the operations for real in this process (Linux) and\n"
 	        "                   read VmPTE and VmRSS from /proc/self/status; ranges must\n"
-	        "                   lie in the 512 GiB slot at the base; fork_check takes off\n"
+	        "                   lie in the 512 GiB slot at the base or in an mmap_any\n"
+	        "                   mapping; fork_check takes off\n"
 	        "                   what a fork alone changes in the process's own VmPTE\n"
 	        "                   (measured by a trial fork before the trace starts)\n"
 	        "  --rss            also print ' rss_kb=N' (VmRSS growth) on check lines; it is\n"
@@ -199,12 +204,57 @@ static int print_fork_check(struct replay_env *env, const struct replay_usage *b
 	return err;
 }
 
-static int run_op(struct replay_env *env, const struct replay_op *op,
-                  const struct replay_usage *base, bool rss)
+/* Where each mmap_any NAME went, and its length in whole pages. */
+struct replay_names {
+	uint64_t addr[REPLAY_MAX_NAMES];
+	uint64_t len[REPLAY_MAX_NAMES];
+};
+
+#define REPLAY_PMD_SIZE (2ULL << 20)
+
+static int run_named(struct replay_env *env, const struct replay_trace *t,
+                     const struct replay_op *op, struct replay_names *n, struct replay_usage *base)
+{
+	switch (op->kind) {
+	case REPLAY_MMAP_ANY: {
+		int err = env->backend->mmap_any(env, op->len, &n->addr[op->sym]);
+
+		n->len[op->sym] = (op->len + 4095) & ~4095ULL;
+		return err;
+	}
+	case REPLAY_WHERE:
+		printf("where %s pmd_offset=0x%llx\n", t->names[op->sym],
+		       (unsigned long long)(n->addr[op->sym] & (REPLAY_PMD_SIZE - 1)));
+		return 0;
+	case REPLAY_GAP:
+		printf("gap %s %s 0x%llx\n", t->names[op->sym], t->names[op->sym2],
+		       (unsigned long long)(n->addr[op->sym2] - n->addr[op->sym] -
+		                            n->len[op->sym]));
+		return 0;
+	case REPLAY_BASELINE:
+		return env->backend->usage(env, base);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int run_op(struct replay_env *env, const struct replay_trace *t,
+                  const struct replay_op *op_in, struct replay_names *n, struct replay_usage *base,
+                  bool rss)
 {
 	const struct replay_backend *b = env->backend;
+	struct replay_op resolved = *op_in;
+	const struct replay_op *op = &resolved;
 
+	/* NAME+OFF operands of the range operations */
+	if (op_in->kind <= REPLAY_MPROTECT && op_in->sym >= 0)
+		resolved.addr = n->addr[op_in->sym] + op_in->addr;
 	switch (op->kind) {
+	case REPLAY_MMAP_ANY:
+	case REPLAY_WHERE:
+	case REPLAY_GAP:
+	case REPLAY_BASELINE:
+		return run_named(env, t, op, n, base);
 	case REPLAY_MMAP:
 		return b->mmap(env, op->addr, op->len);
 	case REPLAY_MUNMAP:
@@ -225,6 +275,7 @@ static int run_op(struct replay_env *env, const struct replay_op *op,
 
 static int replay(struct replay_env *env, const struct replay_trace *t, bool rss)
 {
+	static struct replay_names names; /* static: no stack page is new after the baseline */
 	struct replay_usage base;
 	int err = env->backend->usage(env, &base);
 
@@ -235,7 +286,7 @@ static int replay(struct replay_env *env, const struct replay_trace *t, bool rss
 	}
 	for (size_t i = 0; i < t->nr_ops; i++) {
 		env->detail[0] = '\0';
-		err = run_op(env, &t->ops[i], &base, rss);
+		err = run_op(env, t, &t->ops[i], &names, &base, rss);
 		if (err) {
 			op_failed(t, &t->ops[i], env, err);
 			return -1;

@@ -31,13 +31,21 @@ enum replay_kind {
 	REPLAY_MPROTECT,
 	REPLAY_CHECK,
 	REPLAY_FORK_CHECK,
+	REPLAY_MMAP_ANY, /* mmap_any NAME LEN: the kernel picks the address */
+	REPLAY_WHERE,    /* where NAME: its offset in its 2 MiB block */
+	REPLAY_GAP,      /* gap LOWER UPPER: bytes between two named mappings */
+	REPLAY_BASELINE, /* baseline: later checks count from here */
 };
+
+/* Names given by mmap_any; a trace has at most this many. */
+#define REPLAY_MAX_NAMES 16
 
 /* One operation of a trace. */
 struct replay_op {
 	enum replay_kind kind;
 	unsigned long line; /* 1-based line number in the trace, for messages */
-	uint64_t addr;      /* REPLAY_BASE + OFF */
+	uint64_t addr;      /* REPLAY_BASE + OFF, or OFF past name `sym` */
+	int sym, sym2;      /* mmap_any names (indices), -1 for none */
 	uint64_t len;
 	int arg;     /* PTSIM_ACCESS_*, PTSIM_MADV_* or PTSIM_PROT_*, by kind */
 	char *label; /* REPLAY_CHECK only */
@@ -47,6 +55,8 @@ struct replay_trace {
 	const char *name; /* file name as given, "<stdin>" for standard input */
 	struct replay_op *ops;
 	size_t nr_ops;
+	char *names[REPLAY_MAX_NAMES];
+	int nr_names;
 };
 
 /*
@@ -83,6 +93,8 @@ struct replay_env;
 struct replay_backend {
 	const char *name;
 	int (*mmap)(struct replay_env *env, uint64_t addr, uint64_t len);
+	/* mmap(NULL, len, ...): no hint, no MAP_FIXED; *addr is where it went. */
+	int (*mmap_any)(struct replay_env *env, uint64_t len, uint64_t *addr);
 	int (*munmap)(struct replay_env *env, uint64_t addr, uint64_t len);
 	int (*touch)(struct replay_env *env, uint64_t addr, uint64_t len, int access);
 	int (*madvise)(struct replay_env *env, uint64_t addr, uint64_t len, int advice);

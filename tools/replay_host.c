@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -65,9 +66,26 @@ static void *host_ptr(uint64_t addr)
 	return (void *)(uintptr_t)addr;
 }
 
+/* What mmap_any mapped: the only ranges outside the slot a trace may use. */
+static struct {
+	uint64_t addr, len;
+} host_named[REPLAY_MAX_NAMES];
+static int host_nr_named;
+
+static bool host_in_named(uint64_t addr, uint64_t len)
+{
+	for (int i = 0; i < host_nr_named; i++)
+		if (addr >= host_named[i].addr && len <= host_named[i].len &&
+		    addr - host_named[i].addr <= host_named[i].len - len)
+			return true;
+	return false;
+}
+
 /* The host refuses to act outside the slot: there it could unmap itself. */
 static int host_check_slot(struct replay_env *env, uint64_t addr, uint64_t len)
 {
+	if (host_in_named(addr, len))
+		return 0;
 	if (addr < REPLAY_BASE || addr - REPLAY_BASE > REPLAY_SLOT_SIZE ||
 	    len > REPLAY_SLOT_SIZE - (addr - REPLAY_BASE)) {
 		snprintf(env->detail, sizeof(env->detail),
@@ -153,6 +171,29 @@ static int host_mmap(struct replay_env *env, uint64_t addr, uint64_t len)
 	/* 4 KiB pages only: a THP would map 2 MiB with no PTE table at all. */
 	if (madvise(p, len, MADV_NOHUGEPAGE)) {
 		err = -errno;
+		snprintf(env->detail, sizeof(env->detail), "madvise(MADV_NOHUGEPAGE)");
+		return err;
+	}
+	return 0;
+}
+
+/* mmap(NULL, ...): where the kernel puts it is what the trace checks. */
+static int host_mmap_any(struct replay_env *env, uint64_t len, uint64_t *addr)
+{
+	void *p;
+
+	if (host_nr_named == REPLAY_MAX_NAMES)
+		return -ENOSPC;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*addr = (uint64_t)(uintptr_t)p;
+	host_named[host_nr_named].addr = *addr;
+	host_named[host_nr_named].len = (len + HOST_PAGE_SIZE - 1) & ~(HOST_PAGE_SIZE - 1);
+	host_nr_named++;
+	if (madvise(p, len, MADV_NOHUGEPAGE)) {
+		int err = -errno;
+
 		snprintf(env->detail, sizeof(env->detail), "madvise(MADV_NOHUGEPAGE)");
 		return err;
 	}
@@ -380,6 +421,7 @@ static void host_destroy(struct replay_env *env)
 static const struct replay_backend host_backend = {
         .name = "host",
         .mmap = host_mmap,
+        .mmap_any = host_mmap_any,
         .munmap = host_munmap,
         .touch = host_touch,
         .madvise = host_madvise,

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,10 @@ static const struct op_syntax op_syntax[] = {
         {"mprotect", REPLAY_MPROTECT, 3, "mprotect OFF LEN r|rw|none", prot_words},
         {"check", REPLAY_CHECK, 1, "check LABEL", NULL},
         {"fork_check", REPLAY_FORK_CHECK, 0, "fork_check", NULL},
+        {"mmap_any", REPLAY_MMAP_ANY, 2, "mmap_any NAME LEN", NULL},
+        {"where", REPLAY_WHERE, 1, "where NAME", NULL},
+        {"gap", REPLAY_GAP, 2, "gap LOWER UPPER", NULL},
+        {"baseline", REPLAY_BASELINE, 0, "baseline", NULL},
 };
 
 #define NR_OPS (sizeof(op_syntax) / sizeof(op_syntax[0]))
@@ -76,6 +81,7 @@ const char *replay_kind_name(enum replay_kind kind)
 struct parser {
 	const char *name;
 	unsigned long line;
+	struct replay_trace *t; /* the names defined so far */
 };
 
 /* Prints "NAME:LINE: <message>: <errno text>" on stderr and returns -1. */
@@ -141,11 +147,55 @@ static int parse_number(const struct parser *p, const char *what, const char *to
 	return 0;
 }
 
+static bool is_name_start(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int find_name(const struct parser *p, const char *name, size_t len)
+{
+	for (int i = 0; i < p->t->nr_names; i++)
+		if (strlen(p->t->names[i]) == len && strncmp(p->t->names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+/* A NAME that an earlier mmap_any defined. */
+static int parse_name_ref(const struct parser *p, const char *tok, size_t len, int *sym)
+{
+	*sym = find_name(p, tok, len);
+	if (*sym < 0)
+		return parse_error(p, EINVAL, "'%.*s' is not a name an earlier mmap_any gave",
+		                   (int)len, tok);
+	return 0;
+}
+
+/* NAME or NAME+OFF: an offset into what mmap_any NAME mapped, resolved when run. */
+static int parse_named_off(const struct parser *p, const char *tok, struct replay_op *op)
+{
+	const char *plus = strchr(tok, '+');
+	size_t len = plus ? (size_t)(plus - tok) : strlen(tok);
+	uint64_t off = 0;
+
+	if (parse_name_ref(p, tok, len, &op->sym))
+		return -1;
+	if (plus && parse_number(p, "OFF", plus + 1, &off))
+		return -1;
+	op->addr = off;
+	return 0;
+}
+
 /* OFF and LEN: the range must stay representable once the base is added. */
 static int parse_range(const struct parser *p, char **tok, struct replay_op *op)
 {
 	uint64_t off, len;
 
+	if (is_name_start((unsigned char)tok[0][0])) {
+		if (parse_named_off(p, tok[0], op) || parse_number(p, "LEN", tok[1], &len))
+			return -1;
+		op->len = len;
+		return 0;
+	}
 	if (parse_number(p, "OFF", tok[0], &off) || parse_number(p, "LEN", tok[1], &len))
 		return -1;
 	if (off > UINT64_MAX - REPLAY_BASE)
@@ -206,9 +256,44 @@ static int tokenize(char *line, char **tok)
 	return n;
 }
 
+/* mmap_any NAME LEN: NAME is new, a letter or '_' first, no '+'. */
+static int parse_mmap_any(const struct parser *p, char **args, struct replay_op *op)
+{
+	char *name;
+
+	if (!is_name_start((unsigned char)args[0][0]) || strchr(args[0], '+'))
+		return parse_error(p, EINVAL, "mmap_any: bad NAME '%s' (a letter first, no '+')",
+		                   args[0]);
+	if (find_name(p, args[0], strlen(args[0])) >= 0)
+		return parse_error(p, EEXIST, "mmap_any: '%s' is already a name", args[0]);
+	if (p->t->nr_names == REPLAY_MAX_NAMES)
+		return parse_error(p, ENOSPC, "mmap_any: more than %d names", REPLAY_MAX_NAMES);
+	if (parse_number(p, "LEN", args[1], &op->len))
+		return -1;
+	name = strdup(args[0]);
+	if (!name)
+		return parse_error(p, ENOMEM, "mmap_any");
+	op->sym = p->t->nr_names;
+	p->t->names[p->t->nr_names++] = name;
+	return 0;
+}
+
 static int parse_args(const struct parser *p, const struct op_syntax *syn, char **args,
                       struct replay_op *op)
 {
+	switch (syn->kind) {
+	case REPLAY_MMAP_ANY:
+		return parse_mmap_any(p, args, op);
+	case REPLAY_WHERE:
+		return parse_name_ref(p, args[0], strlen(args[0]), &op->sym);
+	case REPLAY_GAP:
+		if (parse_name_ref(p, args[0], strlen(args[0]), &op->sym) ||
+		    parse_name_ref(p, args[1], strlen(args[1]), &op->sym2))
+			return -1;
+		return 0;
+	default:
+		break;
+	}
 	if (syn->kind == REPLAY_CHECK) {
 		op->label = strdup(args[0]);
 		if (!op->label)
@@ -239,6 +324,7 @@ static int parse_line(const struct parser *p, char *line, struct replay_op *op)
 		                   syn->word, syn->nr_args, syn->nr_args == 1 ? "" : "s", n - 1,
 		                   syn->usage);
 	memset(op, 0, sizeof(*op));
+	op->sym = op->sym2 = -1;
 	op->kind = syn->kind;
 	op->line = p->line;
 	if (parse_args(p, syn, tok + 1, op))
@@ -297,7 +383,7 @@ static int parse_stream(FILE *in, struct parser *p, struct replay_trace *t)
 
 int replay_parse(FILE *in, const char *name, struct replay_trace *trace)
 {
-	struct parser p = {.name = name, .line = 0};
+	struct parser p = {.name = name, .line = 0, .t = trace};
 
 	memset(trace, 0, sizeof(*trace));
 	trace->name = name;
@@ -315,4 +401,7 @@ void replay_trace_free(struct replay_trace *trace)
 	free(trace->ops);
 	trace->ops = NULL;
 	trace->nr_ops = 0;
+	for (int i = 0; i < trace->nr_names; i++)
+		free(trace->names[i]);
+	trace->nr_names = 0;
 }

@@ -50,6 +50,11 @@ static int sim_mmap(struct replay_env *env, uint64_t addr, uint64_t len)
 	return err;
 }
 
+static int sim_mmap_any(struct replay_env *env, uint64_t len, uint64_t *addr)
+{
+	return ptsim_mmap(sim_mm(env), 0, len, PTSIM_PROT_READ | PTSIM_PROT_WRITE, 0, addr);
+}
+
 static int sim_munmap(struct replay_env *env, uint64_t addr, uint64_t len)
 {
 	return ptsim_munmap(sim_mm(env), addr, len);
@@ -114,6 +119,7 @@ static void sim_destroy(struct replay_env *env)
 static const struct replay_backend sim_backend = {
         .name = "sim",
         .mmap = sim_mmap,
+        .mmap_any = sim_mmap_any,
         .munmap = sim_munmap,
         .touch = sim_touch,
         .madvise = sim_madvise,

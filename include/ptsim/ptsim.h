@@ -149,7 +149,8 @@ int ptsim_get_pte(struct ptsim_mm *mm, uint64_t addr, uint64_t *pte);
 /* PFN of the shared zero page. */
 uint64_t ptsim_zero_pfn(void);
 
-/* Runs the mm's strategy reclaim pass. Returns bytes of page tables unlinked (>= 0). */
+/* Runs the mm's strategy reclaim pass. Returns bytes of page tables unlinked
+ * (>= 0), or -EBUSY when bitfield's mmap_read_trylock() fails (RFC 7/7). */
 int64_t ptsim_reclaim(struct ptsim_mm *mm);
 /*
  * Global reclaim: visits live mms, the one with the most reclaimable
@@ -202,6 +203,11 @@ struct ptsim_mm_stats {
 	uint64_t tlb_flushes;          /* simulated TLB shootdowns */
 	uint64_t tlb_flush_ns;         /* time they cost: calibrated delay + irqs-off waits */
 	uint64_t tlb_irqs_off_wait_ns; /* part of it spent waiting for irqs-off sections */
+	/* percpu: per-table percpu_ref blocks (about 80 B + 8 B x nr_cpu_ids
+	 * each), kmalloc'ed beside the table and not part of pgtables_bytes */
+	uint64_t pt_side_bytes;
+	uint64_t gp_waits;   /* synchronous grace periods waited for (percpu's switch) */
+	uint64_t gp_wait_ns; /* time spent in them */
 };
 int ptsim_mm_get_stats(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 

@@ -327,8 +327,11 @@ static void *reclaimer(void *arg)
 		got[1] = ptsim_reclaim(sh->b);
 		got[2] = ptsim_reclaim_global(0);
 		for (int i = 0; i < 3; i++) {
-			if (got[i] < 0)
+			/* -EBUSY: bitfield's mmap_read_trylock() met a writer (RFC 7/7) */
+			if (got[i] < 0 && got[i] != -EBUSY)
 				report(sh, "ptsim_reclaim*", (long)got[i]);
+			else if (got[i] < 0)
+				continue;
 			else
 				atomic_fetch_add_explicit(&sh->reclaimed_bytes, (uint64_t)got[i],
 				                          memory_order_relaxed);

@@ -27,11 +27,11 @@ static void test_find_and_lookup(void **state)
 	 *       .AA..BBB..   */
 	add(&t, P(1), P(3), 3, 0);
 	add(&t, P(5), P(8), 3, 0);
-	assert_ptr_equal(find_vma(&t, 0), &t.v[0]);
-	assert_ptr_equal(find_vma(&t, P(3)), &t.v[1]);
+	assert_ptr_equal(find_vma(&t, 0), t.v[0]);
+	assert_ptr_equal(find_vma(&t, P(3)), t.v[1]);
 	assert_null(find_vma(&t, P(8)));
 	assert_null(vma_lookup(&t, P(4)));
-	assert_ptr_equal(vma_lookup(&t, P(7)), &t.v[1]);
+	assert_ptr_equal(vma_lookup(&t, P(7)), t.v[1]);
 	assert_true(vma_range_covered(&t, P(5), P(8)));
 	assert_false(vma_range_covered(&t, P(1), P(6)));
 	assert_true(vma_range_overlaps(&t, P(0), P(2)));
@@ -51,17 +51,17 @@ static void test_split_and_merge(void **state)
 	vma_split(&t, 0, P(3));
 	vma_split(&t, 1, P(5));
 	assert_int_equal(t.nr, 3);
-	assert_int_equal(t.v[1].start, P(3));
-	assert_int_equal(t.v[1].end, P(5));
-	assert_int_equal(t.v[2].anon_vma, 7);
-	t.v[1].prot = 1;
+	assert_int_equal(t.v[1]->start, P(3));
+	assert_int_equal(t.v[1]->end, P(5));
+	assert_int_equal(t.v[2]->anon_vma, 7);
+	t.v[1]->prot = 1;
 	assert_int_equal(vma_merge_around(&t, 1), 1);
 	assert_int_equal(t.nr, 3); /* different prot: no merge */
-	t.v[1].prot = 3;
+	t.v[1]->prot = 3;
 	assert_int_equal(vma_merge_around(&t, 1), 0);
 	assert_int_equal(t.nr, 1);
-	assert_int_equal(t.v[0].start, P(0));
-	assert_int_equal(t.v[0].end, P(8));
+	assert_int_equal(t.v[0]->start, P(0));
+	assert_int_equal(t.v[0]->end, P(8));
 	vma_tree_destroy(&t);
 }
 
@@ -78,8 +78,8 @@ static void test_anon_vma_compatibility(void **state)
 	add(&t, P(8), P(9), 3, 0);
 	assert_true(vma_try_join(&t, 1));
 	assert_int_equal(t.nr, 2);
-	assert_int_equal(t.v[1].end, P(9));
-	assert_int_equal(t.v[1].anon_vma, 2);
+	assert_int_equal(t.v[1]->end, P(9));
+	assert_int_equal(t.v[1]->anon_vma, 2);
 	vma_tree_destroy(&t);
 }
 
