@@ -228,6 +228,40 @@ double bench_min(const double *v, size_t n)
 	return m;
 }
 
+double bench_max(const double *v, size_t n)
+{
+	double m = NAN;
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || v[i] > m)
+			m = v[i];
+	return m;
+}
+
+#ifndef PTSIM_BENCH_GIT_COMMIT
+#define PTSIM_BENCH_GIT_COMMIT "unknown"
+#endif
+#ifndef PTSIM_BENCH_BUILD_TYPE
+#define PTSIM_BENCH_BUILD_TYPE "unknown"
+#endif
+
+void bench_meta_init(struct bench_meta *m)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->version, sizeof(m->version), "%s", ptsim_version()); /* the loaded library's */
+	m->git_commit = PTSIM_BENCH_GIT_COMMIT;
+	m->build_type = PTSIM_BENCH_BUILD_TYPE[0] ? PTSIM_BENCH_BUILD_TYPE : "none";
+	m->checked_build = ptsim_checked_available() == 1;
+	m->nproc = n > 0 ? (int)n : 1;
+	if (gmtime_r(&now, &tm))
+		strftime(m->date_utc, sizeof(m->date_utc), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	m->kernel = bench_kernel_release();
+}
+
 /* A "Name:   value kB" field of a /proc file, in bytes. */
 static int proc_field_bytes(const char *path, const char *field, uint64_t *bytes)
 {

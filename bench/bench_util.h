@@ -54,6 +54,23 @@ void bench_all_strategies(bool sel[BENCH_MAX_STRATEGIES]);
 /* Median (mean of the two middle values for an even count) and minimum; NAN for n == 0. */
 double bench_median(const double *v, size_t n);
 double bench_min(const double *v, size_t n);
+double bench_max(const double *v, size_t n);
+
+/*
+ * What a result was measured on: the library version, the commit and build
+ * type the benchmarks were configured from (CMake, at configure time), the
+ * checked-mode build, the CPUs online, the start time (UTC) and the kernel.
+ */
+struct bench_meta {
+	char version[32];
+	const char *git_commit;
+	const char *build_type;
+	bool checked_build;
+	int nproc;
+	char date_utc[32];
+	const char *kernel;
+};
+void bench_meta_init(struct bench_meta *m);
 
 /*
  * Reads a "Name:   value kB" field of /proc/self/status (VmRSS, VmPTE, ...)

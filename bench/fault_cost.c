@@ -506,12 +506,12 @@ static int mem_measure(enum ptsim_strategy s, uint64_t len, struct mem_rep *r)
 /* -------------------------------------------------------------- results */
 
 struct summary {
-	double med, min;
+	double med, min, max;
 };
 
 static struct summary summarize(const double *v, size_t n)
 {
-	return (struct summary){bench_median(v, n), bench_min(v, n)};
+	return (struct summary){bench_median(v, n), bench_min(v, n), bench_max(v, n)};
 }
 
 /* Everything the printers need, per row (strategies, then the kernel at HOST_INDEX). */
@@ -639,6 +639,8 @@ static void compute(const struct options *o, struct time_rep *const *tr, struct 
 			bench_report_add(rep, name, m, t[k].s.med, "ns/page");
 			snprintf(m, sizeof(m), "%s_min", t[k].metric);
 			bench_report_add(rep, name, m, t[k].s.min, "ns/page");
+			snprintf(m, sizeof(m), "%s_max", t[k].metric);
+			bench_report_add(rep, name, m, t[k].s.max, "ns/page");
 		}
 		bench_report_add(rep, name, "pte_tables_freed_by_dontneed", R->freed[i], "tables");
 		if (i == HOST_INDEX)

@@ -46,7 +46,9 @@
 #define PHASE_ITERS     64 /* --iterations: VmPTE sampled (and reclaim run) every PHASE_ITERS */
 #define MAX_THREADS     256
 #define MAX_TCOUNTS     16
+#define MAX_REPEAT      99
 #define SAMPLE_NS       50000000ULL /* --seconds: VmPTE sampled every 50 ms */
+#define SAMPLE_EQ_NS    2000000ULL  /* equal-work simulator rows (short): every 2 ms */
 #define DEFAULT_TOTAL_S 10.0
 
 enum workload { WL_CHURN, WL_SPARSE, WL_ZERO, WL_JEMALLOC };
@@ -67,7 +69,11 @@ struct options {
 	uint64_t seed;
 	enum bench_format format;
 	bool host;
+	bool equal_work; /* timed mode with --host: simulator rows repeat the kernel's work */
+	bool hist;       /* table mode: draw the latency histograms */
+	int repeat;
 	const char *timeseries;
+	const char *csv_dir;
 };
 
 /* Latency histogram: 8 sub-buckets per power of two (values to within 12.5%). */
@@ -140,20 +146,32 @@ struct sample {
 	uint64_t kb;
 };
 
+/* Lock figures of one lock kind, as ptsim_lock_stats. */
+struct lockfig {
+	uint64_t acq, contended, wait_ns;
+};
+
 struct row {
 	char strategy[16];
+	const char *era; /* ptsim_strategy_era(), "host" for the kernel row */
 	int threads;
+	int repeat; /* 1..--repeat */
 	bool sim;
 	double seconds;
 	uint64_t ops, faults, iterations;
 	struct hist fault, madv, reclaim;
 	uint64_t vmpte_peak_kb, vmpte_end_kb;
-	uint64_t tables_freed, mmap_wait_ns, ptl_contended, refcount_atomics;
+	int64_t vmpte_other_kb; /* kernel row: VmPTE change outside the mapping, taken off */
+	uint64_t tables_freed, refcount_atomics;
 	uint64_t reclaim_wlock_ns, reclaim_passes, walker_ops, gup_pages;
 	uint64_t sim_memory_bytes;
-	uint64_t teardown_ns; /* ptsim_mm_destroy (exit_mmap) at the end of the row */
+	struct lockfig vma_lock, mmap_lock, pmd_lock, ptl, page_table_lock;
+	uint64_t vma_lock_fallbacks, tlb_flushes, tlb_flush_ns, tlb_irqs_off_wait_ns;
+	uint64_t *thread_iters; /* iterations each worker ran (the equal-work reference) */
+	uint64_t teardown_ns;   /* ptsim_mm_destroy (exit_mmap) at the end of the row */
 	uint64_t uaf;
 	bool checked;
+	bool jemalloc;
 	uint64_t host_touched_pages; /* jemalloc: host pages jemalloc itself wrote in the range */
 	struct sample *series;
 	size_t nseries, capseries;
@@ -175,6 +193,7 @@ struct worker {
 	void *objs[256];
 	size_t objsz[256];
 	pthread_t tid;
+	uint64_t t_start, t_end; /* when this worker began and ended its workload */
 	int err;
 };
 
@@ -190,6 +209,10 @@ struct run {
 	uint64_t phases;
 	uint64_t start_ns;
 	uint64_t host_vmpte_base;
+	const uint64_t *limit; /* equal work: per-thread iterations (NULL: --seconds) */
+	atomic_int workers_done;
+	struct bench_progress *pr;
+	const char *label;
 	struct row *row;
 	pthread_mutex_t series_lock;
 	atomic_uint_fast64_t walker_ops, gup_pages;
@@ -543,7 +566,8 @@ static void iteration(struct worker *w)
 		iter_jemalloc(w);
 		break;
 	}
-	w->iterations++;
+	/* Read by the progress line of the main thread while the row runs. */
+	__atomic_store_n(&w->iterations, w->iterations + 1, __ATOMIC_RELAXED);
 }
 
 static void phase_barrier(struct run *r)
@@ -561,6 +585,7 @@ static void *worker_main(void *arg)
 	struct run *r = w->run;
 
 	cur_worker = w;
+	w->t_start = bench_now_ns();
 	if (r->o->wl == WL_JEMALLOC) {
 		int e = arena_setup(w);
 		if (e < 0) {
@@ -576,9 +601,13 @@ static void *worker_main(void *arg)
 				phase_barrier(r);
 		}
 	} else {
-		while (!atomic_load_explicit(&r->stop, memory_order_relaxed) && !w->err)
+		uint64_t lim = r->limit ? r->limit[w->idx] : UINT64_MAX;
+		while (!atomic_load_explicit(&r->stop, memory_order_relaxed) && !w->err &&
+		       w->iterations < lim)
 			iteration(w);
 	}
+	w->t_end = bench_now_ns();
+	atomic_fetch_add(&r->workers_done, 1);
 	return NULL;
 }
 
@@ -682,7 +711,7 @@ static void *sampler_main(void *arg)
 
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
 		record_sample(r);
-		next += SAMPLE_NS;
+		next += r->limit ? SAMPLE_EQ_NS : SAMPLE_NS;
 		uint64_t now = bench_now_ns();
 		while (now < next && !atomic_load_explicit(&r->stop, memory_order_relaxed)) {
 			uint64_t d = next - now > 10000000ULL ? 10000000ULL : next - now;
@@ -695,6 +724,18 @@ static void *sampler_main(void *arg)
 }
 
 /* ---- one row ---- */
+
+/* kb - other, never below 0. */
+static uint64_t vmpte_minus(uint64_t kb, int64_t other)
+{
+	int64_t v = (int64_t)kb - other;
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static void lockfig_set(struct lockfig *d, const struct ptsim_lock_stats *s)
+{
+	*d = (struct lockfig){s->acquisitions, s->contended, s->wait_ns};
+}
 
 static uint64_t host_minflt(void)
 {
@@ -745,7 +786,27 @@ static void *reserve_host(uint64_t len, size_t *maplen, uint64_t *base)
 	return p;
 }
 
+/* One "row N/M: ..." progress line, with how far the running row has got. */
+static void row_progress(struct run *r, uint64_t now)
+{
+	uint64_t done = 0, want = 0;
+
+	for (int i = 0; i < r->threads; i++) {
+		done += __atomic_load_n(&r->w[i].iterations, __ATOMIC_RELAXED);
+		want += r->limit ? r->limit[i] : r->o->iterations;
+	}
+	if (want)
+		bench_progress_step(r->pr, "%s: %llu/%llu iterations (%.0f%%)", r->label,
+		                    (unsigned long long)done, (unsigned long long)want,
+		                    100.0 * (double)done / (double)want);
+	else
+		bench_progress_step(r->pr, "%s: %.1f/%.1f s, %llu iterations", r->label,
+		                    (double)(now - r->start_ns) / 1e9, r->o->seconds,
+		                    (unsigned long long)done);
+}
+
 static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, int threads,
+                    int repeat, const uint64_t *limit, struct bench_progress *pr, const char *label,
                     struct row *row)
 {
 	struct run r;
@@ -762,8 +823,14 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 	r.s = s;
 	r.threads = threads;
 	r.row = row;
+	r.limit = limit;
+	r.pr = pr;
+	r.label = label;
 	row->sim = sim;
 	row->threads = threads;
+	row->repeat = repeat;
+	row->jemalloc = o->wl == WL_JEMALLOC;
+	row->era = sim ? ptsim_strategy_era(s) : "host";
 	snprintf(row->strategy, sizeof(row->strategy), "%s",
 	         sim ? ptsim_strategy_name(s) : "kernel");
 	pthread_mutex_init(&r.series_lock, NULL);
@@ -806,7 +873,8 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 	}
 
 	r.w = calloc((size_t)threads, sizeof(*r.w));
-	if (!r.w)
+	row->thread_iters = calloc((size_t)threads, sizeof(*row->thread_iters));
+	if (!r.w || !row->thread_iters)
 		bench_die(PROG, 1, "out of memory");
 	for (int i = 0; i < threads; i++) {
 		struct worker *w = &r.w[i];
@@ -846,24 +914,35 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 		               &aux[i]);
 	}
 
+	/*
+	 * Wait: for the deadline (--seconds), or until every worker has run
+	 * its iterations (--iterations, or the equal-work counts); a progress
+	 * line every second once the whole run is past the quiet period.
+	 */
+	bool by_time = !o->iterations && !limit;
+	uint64_t deadline = r.start_ns + (uint64_t)(o->seconds * 1e9), next_pr = r.start_ns;
+	for (;;) {
+		uint64_t now = bench_now_ns();
+		bool failed = false;
+		for (int i = 0; i < threads && !o->iterations; i++)
+			failed |= r.w[i].err != 0;
+		if (atomic_load(&r.workers_done) == threads || failed ||
+		    (by_time && now >= deadline))
+			break;
+		if (now >= next_pr) {
+			row_progress(&r, now);
+			next_pr = now + 1000000000ULL;
+		}
+		uint64_t d = by_time && deadline - now < 20000000ULL ? deadline - now : 20000000ULL;
+		struct timespec ts = {0, (long)d};
+		nanosleep(&ts, NULL);
+	}
 	if (o->iterations) {
 		for (int i = 0; i < threads; i++)
 			pthread_join(r.w[i].tid, NULL);
 		row->seconds = (double)(bench_now_ns() - r.start_ns) / 1e9;
 		atomic_store(&r.stop, true);
 	} else {
-		uint64_t deadline = r.start_ns + (uint64_t)(o->seconds * 1e9);
-		for (;;) {
-			uint64_t now = bench_now_ns();
-			bool failed = false;
-			for (int i = 0; i < threads; i++)
-				failed |= r.w[i].err != 0;
-			if (now >= deadline || failed)
-				break;
-			uint64_t d = deadline - now > 20000000ULL ? 20000000ULL : deadline - now;
-			struct timespec ts = {0, (long)d};
-			nanosleep(&ts, NULL);
-		}
 		atomic_store(&r.stop, true);
 		for (int i = 0; i < threads; i++)
 			pthread_join(r.w[i].tid, NULL);
@@ -888,12 +967,29 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 	if (row->vmpte_end_kb > row->vmpte_peak_kb)
 		row->vmpte_peak_kb = row->vmpte_end_kb;
 
+	/*
+	 * Throughput over the workers' own time, first start to last end: an
+	 * equal-work row can be short enough for thread start-up to matter.
+	 */
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+	for (int i = 0; i < threads; i++) {
+		t0 = r.w[i].t_start < t0 ? r.w[i].t_start : t0;
+		t1 = r.w[i].t_end > t1 ? r.w[i].t_end : t1;
+	}
+	if (t1 > t0)
+		row->seconds = (double)(t1 - t0) / 1e9;
 	for (int i = 0; i < threads; i++) {
 		struct worker *w = &r.w[i];
 		if (w->err)
-			bench_die(PROG, 1, "%s thread %d: %s", row->strategy, i, strerror(-w->err));
+			bench_die(PROG, 1, "%s thread %d: %s%s", row->strategy, i,
+			          strerror(-w->err),
+			          o->wl == WL_JEMALLOC && w->err == -ENOMEM
+			                  ? " (the extent hook hands out each address of the "
+			                    "thread's slice once: give each thread more --region)"
+			                  : "");
 		row->ops += w->ops;
 		row->iterations += w->iterations;
+		row->thread_iters[i] = w->iterations;
 		hist_merge(&row->fault, &w->fault);
 		hist_merge(&row->madv, &w->madv);
 	}
@@ -906,8 +1002,15 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 		ptsim_mm_get_stats(r.mm, &st);
 		row->faults = st.faults;
 		row->tables_freed = st.pte_tables_freed;
-		row->mmap_wait_ns = st.mmap_lock.wait_ns;
-		row->ptl_contended = st.ptl.contended;
+		lockfig_set(&row->vma_lock, &st.vma_lock);
+		lockfig_set(&row->mmap_lock, &st.mmap_lock);
+		lockfig_set(&row->pmd_lock, &st.pmd_lock);
+		lockfig_set(&row->ptl, &st.ptl);
+		lockfig_set(&row->page_table_lock, &st.page_table_lock);
+		row->vma_lock_fallbacks = st.vma_lock_fallbacks;
+		row->tlb_flushes = st.tlb_flushes;
+		row->tlb_flush_ns = st.tlb_flush_ns;
+		row->tlb_irqs_off_wait_ns = st.tlb_irqs_off_wait_ns;
 		row->refcount_atomics = st.refcount_atomics;
 		row->reclaim_wlock_ns = st.reclaim_write_lock_ns;
 		row->reclaim_passes = st.reclaim_passes;
@@ -932,6 +1035,23 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 	}
 	if (host_map)
 		munmap(host_map, host_len);
+	if (!sim && o->wl != WL_JEMALLOC) {
+		/*
+		 * What VmPTE changed by meanwhile outside the mapping is what is
+		 * left after unmapping it (free_pgtables frees its tables): thread
+		 * stacks and malloc arenas add tables, and a malloc heap trimmed
+		 * or a stack unmapped can take one away. Take it off (or add it
+		 * back to) every figure, so that the row counts the workload's
+		 * tables only.
+		 */
+		uint64_t after = 0;
+		bench_proc_status_bytes("VmPTE", &after);
+		row->vmpte_other_kb = ((int64_t)after - (int64_t)r.host_vmpte_base) / 1024;
+		row->vmpte_end_kb = vmpte_minus(row->vmpte_end_kb, row->vmpte_other_kb);
+		row->vmpte_peak_kb = vmpte_minus(row->vmpte_peak_kb, row->vmpte_other_kb);
+		for (size_t k = 0; k < row->nseries; k++)
+			row->series[k].kb = vmpte_minus(row->series[k].kb, row->vmpte_other_kb);
+	}
 	if (o->iterations)
 		pthread_barrier_destroy(&r.bar);
 	for (int i = 0; i < threads; i++)
@@ -948,14 +1068,236 @@ static double rate(uint64_t n, double s)
 	return s > 0 ? (double)n / s : NAN;
 }
 
-static void json_num(FILE *f, double v)
+static double fld_atomics(const struct row *w)
 {
-	if (isnan(v))
-		fputs("null", f);
+	return w->sim && w->faults ? (double)w->refcount_atomics / (double)w->faults : NAN;
+}
+
+#define SIM(x) (w->sim ? (double)(x) : NAN)
+
+/*
+ * Every figure of a run: its JSON key and CSV column, its unit, and how it
+ * is read from a row. JSON, every CSV table and the text tables are made
+ * from this one list, so they cannot disagree. NAN: no such figure for the
+ * row (the kernel row has no lock statistics).
+ */
+#define ROW_FIELDS(X)                                                                              \
+	X(ops_per_sec, "1/s", rate(w->ops, w->seconds))                                            \
+	X(faults_per_sec, "1/s", rate(w->faults, w->seconds))                                      \
+	X(fault_ns_p50, "ns", hist_pct(&w->fault, 0.50))                                           \
+	X(fault_ns_p99, "ns", hist_pct(&w->fault, 0.99))                                           \
+	X(madvise_ns_p50, "ns", hist_pct(&w->madv, 0.50))                                          \
+	X(madvise_ns_p99, "ns", hist_pct(&w->madv, 0.99))                                          \
+	X(vmpte_peak_kb, "kB", (double)w->vmpte_peak_kb)                                           \
+	X(vmpte_end_kb, "kB", (double)w->vmpte_end_kb)                                             \
+	X(vmpte_other_kb, "kB", w->sim ? NAN : (double)w->vmpte_other_kb)                          \
+	X(pte_tables_freed, "tables", SIM(w->tables_freed))                                        \
+	X(refcount_atomics_per_fault, "1/fault", fld_atomics(w))                                   \
+	X(vma_lock_acquisitions, "count", SIM(w->vma_lock.acq))                                    \
+	X(vma_lock_contended, "count", SIM(w->vma_lock.contended))                                 \
+	X(vma_lock_wait_ns, "ns", SIM(w->vma_lock.wait_ns))                                        \
+	X(vma_lock_fallbacks, "count", SIM(w->vma_lock_fallbacks))                                 \
+	X(mmap_lock_acquisitions, "count", SIM(w->mmap_lock.acq))                                  \
+	X(mmap_lock_contended, "count", SIM(w->mmap_lock.contended))                               \
+	X(mmap_lock_wait_ns, "ns", SIM(w->mmap_lock.wait_ns))                                      \
+	X(pmd_lock_acquisitions, "count", SIM(w->pmd_lock.acq))                                    \
+	X(pmd_lock_contended, "count", SIM(w->pmd_lock.contended))                                 \
+	X(pmd_lock_wait_ns, "ns", SIM(w->pmd_lock.wait_ns))                                        \
+	X(ptl_acquisitions, "count", SIM(w->ptl.acq))                                              \
+	X(ptl_contended, "count", SIM(w->ptl.contended))                                           \
+	X(ptl_wait_ns, "ns", SIM(w->ptl.wait_ns))                                                  \
+	X(page_table_lock_acquisitions, "count", SIM(w->page_table_lock.acq))                      \
+	X(page_table_lock_contended, "count", SIM(w->page_table_lock.contended))                   \
+	X(page_table_lock_wait_ns, "ns", SIM(w->page_table_lock.wait_ns))                          \
+	X(tlb_flushes, "count", SIM(w->tlb_flushes))                                               \
+	X(tlb_flush_ns, "ns", SIM(w->tlb_flush_ns))                                                \
+	X(tlb_irqs_off_wait_ns, "ns", SIM(w->tlb_irqs_off_wait_ns))                                \
+	X(sim_memory_bytes, "B", SIM(w->sim_memory_bytes))                                         \
+	X(uaf_reports, "count", w->sim && w->checked ? (double)w->uaf : NAN)                       \
+	X(reclaim_passes, "count", SIM(w->reclaim_passes))                                         \
+	X(reclaim_write_lock_ns, "ns", SIM(w->reclaim_wlock_ns))                                   \
+	X(reclaim_pass_ns_p50, "ns", hist_pct(&w->reclaim, 0.50))                                  \
+	X(reclaim_pass_ns_max, "ns", hist_pct(&w->reclaim, 1.0))                                   \
+	X(teardown_ns, "ns", SIM(w->teardown_ns))                                                  \
+	X(walker_walks, "count", SIM(w->walker_ops))                                               \
+	X(gup_pages, "pages", SIM(w->gup_pages))                                                   \
+	X(jemalloc_host_pages_written, "pages", w->jemalloc ? (double)w->host_touched_pages : NAN) \
+	X(seconds, "s", w->seconds)                                                                \
+	X(ops, "count", (double)w->ops)                                                            \
+	X(iterations, "count", (double)w->iterations)                                              \
+	X(faults, "count", (double)w->faults)                                                      \
+	X(madvise_calls, "count", (double)w->madv.n)
+
+enum field_id {
+#define X(name, unit, expr) F_##name,
+	ROW_FIELDS(X)
+#undef X
+	        F_COUNT
+};
+
+static const char *const field_name[F_COUNT] = {
+#define X(name, unit, expr) #name,
+        ROW_FIELDS(X)
+#undef X
+};
+
+static const char *const field_unit[F_COUNT] = {
+#define X(name, unit, expr) unit,
+        ROW_FIELDS(X)
+#undef X
+};
+
+static double field_get(const struct row *w, enum field_id f)
+{
+	switch (f) {
+#define X(name, unit, expr) \
+	case F_##name:      \
+		return (expr);
+		ROW_FIELDS(X)
+#undef X
+	default:
+		return NAN;
+	}
+}
+#undef SIM
+
+/* The figures also given as a ratio to `none` with the same thread count. */
+static const enum field_id ratio_fields[] = {F_ops_per_sec, F_fault_ns_p50, F_madvise_ns_p50,
+                                             F_vmpte_end_kb};
+#define NRATIO (sizeof(ratio_fields) / sizeof(ratio_fields[0]))
+
+/*
+ * The results: groups of --repeat runs of one (thread count, strategy),
+ * run g's repeat r at runs[g * nrep + r]. Figures of a group are the
+ * median over its runs, with the minimum and maximum as the spread.
+ */
+struct results {
+	const struct options *o;
+	struct row *runs;
+	int ngroups, nrep;
+	const struct bench_meta *meta;
+};
+
+static struct row *grun(const struct results *R, int g, int rep)
+{
+	return &R->runs[g * R->nrep + rep];
+}
+
+struct stat3 {
+	double med, min, max;
+};
+
+static struct stat3 group_stat(const struct results *R, int g, enum field_id f)
+{
+	double v[MAX_REPEAT];
+	size_t n = 0;
+
+	for (int r = 0; r < R->nrep; r++) {
+		double x = field_get(grun(R, g, r), f);
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	return (struct stat3){bench_median(v, n), bench_min(v, n), bench_max(v, n)};
+}
+
+/* The group of `none` with g's thread count, or -1. */
+static int none_group(const struct results *R, int g)
+{
+	for (int k = 0; k < R->ngroups; k++)
+		if (grun(R, k, 0)->sim && !strcmp(grun(R, k, 0)->strategy, "none") &&
+		    grun(R, k, 0)->threads == grun(R, g, 0)->threads)
+			return k;
+	return -1;
+}
+
+static double group_ratio(const struct results *R, int g, enum field_id f)
+{
+	int n = none_group(R, g);
+
+	if (n < 0)
+		return NAN;
+	double a = group_stat(R, g, f).med, b = group_stat(R, n, f).med;
+	return b > 0 && !isnan(a) ? a / b : NAN;
+}
+
+static void group_hist(const struct results *R, int g, int kind, struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (int r = 0; r < R->nrep; r++)
+		hist_merge(h, kind ? &grun(R, g, r)->madv : &grun(R, g, r)->fault);
+}
+
+static void num_out(FILE *f, double v, const char *nan_text)
+{
+	if (isnan(v) || isinf(v))
+		fputs(nan_text, f);
 	else if (v == floor(v) && fabs(v) < 9e15)
 		fprintf(f, "%.0f", v);
 	else
 		fprintf(f, "%.6g", v);
+}
+
+static const char *advice_name(const struct options *o)
+{
+	return o->advice == PTSIM_MADV_FREE ? "free" : "dontneed";
+}
+
+/* The configuration as (key, string or number) pairs, for JSON and meta CSV. */
+static void config_pairs(const struct options *o,
+                         void (*put)(FILE *f, const char *k, const char *s, double v, bool first),
+                         FILE *f)
+{
+	put(f, "workload", wl_names[o->wl], 0, true);
+	put(f, "region_bytes", NULL, (double)o->region, false);
+	put(f, "seconds", NULL, o->iterations ? NAN : o->seconds, false);
+	put(f, "iterations", NULL, (double)o->iterations, false);
+	put(f, "equal_work", o->host && !o->iterations && o->equal_work ? "kernel" : "no", 0,
+	    false);
+	put(f, "repeat", NULL, o->repeat, false);
+	put(f, "walkers", NULL, o->walkers, false);
+	put(f, "gup", NULL, o->gup, false);
+	put(f, "reclaimers", NULL, o->reclaimers, false);
+	put(f, "reclaim_interval_ms", NULL, (double)o->reclaim_interval_ms, false);
+	put(f, "advice", advice_name(o), 0, false);
+	put(f, "seed", NULL, (double)o->seed, false);
+}
+
+static void meta_pairs(const struct bench_meta *m,
+                       void (*put)(FILE *f, const char *k, const char *s, double v, bool first),
+                       FILE *f)
+{
+	put(f, "version", m->version, 0, true);
+	put(f, "git_commit", m->git_commit, 0, false);
+	put(f, "build_type", m->build_type, 0, false);
+	put(f, "checked_build", m->checked_build ? "yes" : "no", 0, false);
+	put(f, "nproc", NULL, m->nproc, false);
+	put(f, "date_utc", m->date_utc, 0, false);
+	put(f, "kernel", m->kernel, 0, false);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_pair(FILE *f, const char *k, const char *s, double v, bool first)
+{
+	fputs(first ? "" : ", ", f);
+	json_str(f, k);
+	fputs(": ", f);
+	if (s)
+		json_str(f, s);
+	else
+		num_out(f, v, "null");
 }
 
 static void json_hist(FILE *f, const struct hist *h)
@@ -976,176 +1318,234 @@ static void json_hist(FILE *f, const struct hist *h)
 	fputc(']', f);
 }
 
-static double fld_atomics(const struct row *w)
+static void json_series(FILE *f, const struct row *w)
 {
-	return w->sim && w->faults ? (double)w->refcount_atomics / (double)w->faults : NAN;
+	fputc('[', f);
+	for (size_t k = 0; k < w->nseries; k++)
+		fprintf(f, "%s{\"t_ms\": %.1f, \"vmpte_kb\": %llu}", k ? ", " : "",
+		        w->series[k].t_ms, (unsigned long long)w->series[k].kb);
+	fputc(']', f);
 }
 
-static void print_json(const struct options *o, struct row *rows, int n, FILE *f)
+static void json_row_head(FILE *f, const struct options *o, const struct row *w)
 {
-	fprintf(f,
-	        "{\n  \"benchmark\": \"madvise_churn\",\n  \"config\": {\"workload\": \"%s\", "
-	        "\"region_bytes\": %llu, \"seconds\": ",
-	        wl_names[o->wl], (unsigned long long)o->region);
-	json_num(f, o->iterations ? NAN : o->seconds);
-	fprintf(f,
-	        ", \"iterations\": %llu, \"walkers\": %d, \"gup\": %d, \"reclaimers\": %d, "
-	        "\"reclaim_interval_ms\": %llu, \"advice\": \"%s\", \"seed\": %llu, \"kernel\": "
-	        "\"%s\"},\n  \"results\": [",
-	        (unsigned long long)o->iterations, o->walkers, o->gup, o->reclaimers,
-	        (unsigned long long)o->reclaim_interval_ms,
-	        o->advice == PTSIM_MADV_FREE ? "free" : "dontneed", (unsigned long long)o->seed,
-	        bench_kernel_release());
-	for (int i = 0; i < n; i++) {
-		struct row *w = &rows[i];
-		fprintf(f, "%s\n    {\"strategy\": \"%s\", \"workload\": \"%s\", \"threads\": %d, ",
-		        i ? "," : "", w->strategy, wl_names[o->wl], w->threads);
-		struct {
-			const char *k;
-			double v;
-		} fl[] = {
-		        {"ops_per_sec", rate(w->ops, w->seconds)},
-		        {"faults_per_sec", rate(w->faults, w->seconds)},
-		        {"fault_ns_p50", hist_pct(&w->fault, 0.50)},
-		        {"fault_ns_p99", hist_pct(&w->fault, 0.99)},
-		        {"madvise_ns_p50", hist_pct(&w->madv, 0.50)},
-		        {"madvise_ns_p99", hist_pct(&w->madv, 0.99)},
-		        {"vmpte_peak_kb", (double)w->vmpte_peak_kb},
-		        {"vmpte_end_kb", (double)w->vmpte_end_kb},
-		        {"pte_tables_freed", w->sim ? (double)w->tables_freed : NAN},
-		        {"mmap_lock_wait_ns", w->sim ? (double)w->mmap_wait_ns : NAN},
-		        {"ptl_contended", w->sim ? (double)w->ptl_contended : NAN},
-		        {"refcount_atomics_per_fault", fld_atomics(w)},
-		        {"sim_memory_bytes", w->sim ? (double)w->sim_memory_bytes : NAN},
-		        {"uaf_reports", w->sim ? (double)w->uaf : NAN},
-		        {"reclaim_passes", w->sim ? (double)w->reclaim_passes : NAN},
-		        {"reclaim_write_lock_ns", w->sim ? (double)w->reclaim_wlock_ns : NAN},
-		        {"teardown_ns", w->sim ? (double)w->teardown_ns : NAN},
-		        {"reclaim_pass_ns_p50", hist_pct(&w->reclaim, 0.50)},
-		        {"reclaim_pass_ns_max", hist_pct(&w->reclaim, 1.0)},
-		        {"walker_walks", w->sim ? (double)w->walker_ops : NAN},
-		        {"gup_pages", w->sim ? (double)w->gup_pages : NAN},
-		        {"seconds", w->seconds},
-		        {"ops", (double)w->ops},
-		        {"iterations", (double)w->iterations},
-		        {"faults", (double)w->faults},
-		        {"madvise_calls", (double)w->madv.n},
-		};
-		for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) {
-			fprintf(f, "\"%s\": ", fl[k].k);
-			json_num(f, fl[k].v);
-			fputs(", ", f);
+	fputs("{\"strategy\": ", f);
+	json_str(f, w->strategy);
+	fprintf(f, ", \"era\": \"%s\", \"workload\": \"%s\", \"threads\": %d", w->era,
+	        wl_names[o->wl], w->threads);
+}
+
+static void print_json(const struct results *R, FILE *f)
+{
+	const struct options *o = R->o;
+
+	fputs("{\n  \"benchmark\": \"madvise_churn\",\n  \"meta\": {", f);
+	meta_pairs(R->meta, json_pair, f);
+	fputs("},\n  \"config\": {", f);
+	config_pairs(o, json_pair, f);
+	fputs("},\n  \"results\": [", f);
+	for (int g = 0; g < R->ngroups; g++) {
+		const struct row *w0 = grun(R, g, 0);
+		struct hist h;
+		fputs(g ? ",\n    " : "\n    ", f);
+		json_row_head(f, o, w0);
+		fprintf(f, ", \"repeats\": %d", R->nrep);
+		for (int k = 0; k < F_COUNT; k++) {
+			fprintf(f, ", \"%s\": ", field_name[k]);
+			num_out(f, group_stat(R, g, (enum field_id)k).med, "null");
 		}
-		if (o->wl == WL_JEMALLOC)
-			fprintf(f, "\"jemalloc_host_pages_written\": %llu, ",
-			        (unsigned long long)w->host_touched_pages);
-		fprintf(f, "\"checked\": %s,\n     \"fault_hist_log2_ns\": ",
-		        w->checked ? "true" : "false");
-		json_hist(f, &w->fault);
+		fprintf(f, ", \"checked\": %s,\n     \"vs_none\": {",
+		        w0->checked ? "true" : "false");
+		for (size_t k = 0; k < NRATIO; k++) {
+			fprintf(f, "%s\"%s\": ", k ? ", " : "", field_name[ratio_fields[k]]);
+			num_out(f, group_ratio(R, g, ratio_fields[k]), "null");
+		}
+		fputs("},\n     \"spread\": {", f);
+		for (int k = 0; k < F_COUNT; k++) {
+			struct stat3 st = group_stat(R, g, (enum field_id)k);
+			fprintf(f, "%s\"%s\": {\"min\": ", k ? ", " : "", field_name[k]);
+			num_out(f, st.min, "null");
+			fputs(", \"max\": ", f);
+			num_out(f, st.max, "null");
+			fputc('}', f);
+		}
+		fputs("},\n     \"fault_hist_log2_ns\": ", f);
+		group_hist(R, g, 0, &h);
+		json_hist(f, &h);
 		fputs(",\n     \"madvise_hist_log2_ns\": ", f);
-		json_hist(f, &w->madv);
-		fputs(",\n     \"vmpte_series\": [", f);
-		for (size_t k = 0; k < w->nseries; k++)
-			fprintf(f, "%s{\"t_ms\": %.1f, \"vmpte_kb\": %llu}", k ? ", " : "",
-			        w->series[k].t_ms, (unsigned long long)w->series[k].kb);
-		fputs("]}", f);
+		group_hist(R, g, 1, &h);
+		json_hist(f, &h);
+		fputs(",\n     \"vmpte_series\": ", f);
+		json_series(f, w0);
+		fputc('}', f);
+	}
+	fputs("\n  ],\n  \"runs\": [", f);
+	for (int i = 0; i < R->ngroups * R->nrep; i++) {
+		const struct row *w = &R->runs[i];
+		fputs(i ? ",\n    " : "\n    ", f);
+		json_row_head(f, o, w);
+		fprintf(f, ", \"repeat\": %d", w->repeat);
+		for (int k = 0; k < F_COUNT; k++) {
+			fprintf(f, ", \"%s\": ", field_name[k]);
+			num_out(f, field_get(w, (enum field_id)k), "null");
+		}
+		fputs(", \"vmpte_series\": ", f);
+		json_series(f, w);
+		fputc('}', f);
 	}
 	fputs("\n  ]\n}\n", f);
 }
 
-static void csv_val(FILE *f, double v)
+/* ---- CSV: one tidy table per section, each with its own header ---- */
+
+static void csv_pair(FILE *f, const char *k, const char *s, double v, bool first)
 {
-	if (isnan(v))
-		return;
-	if (v == floor(v) && fabs(v) < 9e15)
-		fprintf(f, "%.0f", v);
+	(void)first;
+	fprintf(f, "%s,", k);
+	if (s)
+		fputs(s, f);
 	else
-		fprintf(f, "%.6g", v);
+		num_out(f, v, "");
+	fputc('\n', f);
 }
 
-static void print_csv(const struct options *o, struct row *rows, int n, FILE *f)
+static void csv_meta(const struct results *R, FILE *f)
 {
-	fputs("strategy,workload,threads,ops_per_sec,faults_per_sec,fault_ns_p50,fault_ns_p99,"
-	      "madvise_ns_p50,madvise_ns_p99,vmpte_peak_kb,vmpte_end_kb,pte_tables_freed,"
-	      "mmap_lock_wait_ns,ptl_contended,refcount_atomics_per_fault,sim_memory_bytes,"
-	      "uaf_reports,reclaim_write_lock_ns,reclaim_pass_ns_p50,reclaim_pass_ns_max,seconds\n",
-	      f);
-	for (int i = 0; i < n; i++) {
-		struct row *w = &rows[i];
-		double v[] = {rate(w->ops, w->seconds),
-		              rate(w->faults, w->seconds),
-		              hist_pct(&w->fault, 0.5),
-		              hist_pct(&w->fault, 0.99),
-		              hist_pct(&w->madv, 0.5),
-		              hist_pct(&w->madv, 0.99),
-		              (double)w->vmpte_peak_kb,
-		              (double)w->vmpte_end_kb,
-		              w->sim ? (double)w->tables_freed : NAN,
-		              w->sim ? (double)w->mmap_wait_ns : NAN,
-		              w->sim ? (double)w->ptl_contended : NAN,
-		              fld_atomics(w),
-		              w->sim ? (double)w->sim_memory_bytes : NAN,
-		              w->sim ? (double)w->uaf : NAN,
-		              w->sim ? (double)w->reclaim_wlock_ns : NAN,
-		              hist_pct(&w->reclaim, 0.5),
-		              hist_pct(&w->reclaim, 1.0),
-		              w->seconds};
-		fprintf(f, "%s,%s,%d", w->strategy, wl_names[o->wl], w->threads);
-		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+	fputs("key,value\n", f);
+	meta_pairs(R->meta, csv_pair, f);
+	config_pairs(R->o, csv_pair, f);
+}
+
+/* One line per group: the medians, then the ratios to none. */
+static void csv_results(const struct results *R, FILE *f)
+{
+	fputs("strategy,era,workload,threads,repeats", f);
+	for (int k = 0; k < F_COUNT; k++)
+		fprintf(f, ",%s", field_name[k]);
+	fputs(",checked", f);
+	for (size_t k = 0; k < NRATIO; k++)
+		fprintf(f, ",%s_vs_none", field_name[ratio_fields[k]]);
+	fputc('\n', f);
+	for (int g = 0; g < R->ngroups; g++) {
+		const struct row *w = grun(R, g, 0);
+		fprintf(f, "%s,%s,%s,%d,%d", w->strategy, w->era, wl_names[R->o->wl], w->threads,
+		        R->nrep);
+		for (int k = 0; k < F_COUNT; k++) {
 			fputc(',', f);
-			csv_val(f, v[k]);
+			num_out(f, group_stat(R, g, (enum field_id)k).med, "");
+		}
+		fprintf(f, ",%d", w->checked ? 1 : 0);
+		for (size_t k = 0; k < NRATIO; k++) {
+			fputc(',', f);
+			num_out(f, group_ratio(R, g, ratio_fields[k]), "");
 		}
 		fputc('\n', f);
 	}
-	fputs("\n# histograms\nstrategy,workload,threads,kind,lo_ns,hi_ns,count\n", f);
-	for (int i = 0; i < n; i++) {
+}
+
+/* Long form: one line per group and figure, with unit and spread. */
+static void csv_spread(const struct results *R, FILE *f)
+{
+	fputs("strategy,era,workload,threads,metric,unit,median,min,max,repeats\n", f);
+	for (int g = 0; g < R->ngroups; g++) {
+		const struct row *w = grun(R, g, 0);
+		for (int k = 0; k < F_COUNT; k++) {
+			struct stat3 st = group_stat(R, g, (enum field_id)k);
+			fprintf(f, "%s,%s,%s,%d,%s,%s,", w->strategy, w->era, wl_names[R->o->wl],
+			        w->threads, field_name[k], field_unit[k]);
+			num_out(f, st.med, "");
+			fputc(',', f);
+			num_out(f, st.min, "");
+			fputc(',', f);
+			num_out(f, st.max, "");
+			fprintf(f, ",%d\n", R->nrep);
+		}
+	}
+}
+
+static void csv_runs(const struct results *R, FILE *f)
+{
+	fputs("strategy,era,workload,threads,repeat", f);
+	for (int k = 0; k < F_COUNT; k++)
+		fprintf(f, ",%s", field_name[k]);
+	fputs(",checked\n", f);
+	for (int i = 0; i < R->ngroups * R->nrep; i++) {
+		const struct row *w = &R->runs[i];
+		fprintf(f, "%s,%s,%s,%d,%d", w->strategy, w->era, wl_names[R->o->wl], w->threads,
+		        w->repeat);
+		for (int k = 0; k < F_COUNT; k++) {
+			fputc(',', f);
+			num_out(f, field_get(w, (enum field_id)k), "");
+		}
+		fprintf(f, ",%d\n", w->checked ? 1 : 0);
+	}
+}
+
+static void csv_hist(const struct results *R, FILE *f)
+{
+	fputs("strategy,era,workload,threads,repeat,kind,lo_ns,hi_ns,count\n", f);
+	for (int i = 0; i < R->ngroups * R->nrep; i++) {
+		const struct row *w = &R->runs[i];
 		for (int kind = 0; kind < 2; kind++) {
 			uint64_t l[65];
-			hist_log2(kind ? &rows[i].madv : &rows[i].fault, l);
+			hist_log2(kind ? &w->madv : &w->fault, l);
 			for (int k = 0; k < 64; k++)
 				if (l[k])
-					fprintf(f, "%s,%s,%d,%s,%llu,%llu,%llu\n", rows[i].strategy,
-					        wl_names[o->wl], rows[i].threads,
-					        kind ? "madvise" : "fault",
+					fprintf(f, "%s,%s,%s,%d,%d,%s,%llu,%llu,%llu\n",
+					        w->strategy, w->era, wl_names[R->o->wl], w->threads,
+					        w->repeat, kind ? "madvise" : "fault",
 					        k ? 1ULL << (k - 1) : 0ULL, 1ULL << k,
 					        (unsigned long long)l[k]);
 		}
 	}
 }
 
-static void print_series_csv(const struct options *o, struct row *rows, int n, FILE *f)
+static void csv_series(const struct results *R, FILE *f)
 {
-	fputs("strategy,workload,threads,t_ms,vmpte_kb\n", f);
-	for (int i = 0; i < n; i++)
-		for (size_t k = 0; k < rows[i].nseries; k++)
-			fprintf(f, "%s,%s,%d,%.1f,%llu\n", rows[i].strategy, wl_names[o->wl],
-			        rows[i].threads, rows[i].series[k].t_ms,
-			        (unsigned long long)rows[i].series[k].kb);
+	fputs("strategy,era,workload,threads,repeat,t_ms,vmpte_kb\n", f);
+	for (int i = 0; i < R->ngroups * R->nrep; i++) {
+		const struct row *w = &R->runs[i];
+		for (size_t k = 0; k < w->nseries; k++)
+			fprintf(f, "%s,%s,%s,%d,%d,%.1f,%llu\n", w->strategy, w->era,
+			        wl_names[R->o->wl], w->threads, w->repeat, w->series[k].t_ms,
+			        (unsigned long long)w->series[k].kb);
+	}
 }
 
-static void fmt_ns(char *b, size_t n, double v)
+static const struct {
+	const char *name;
+	void (*print)(const struct results *R, FILE *f);
+} csv_tables[] = {{"results", csv_results}, {"spread", csv_spread},     {"runs", csv_runs},
+                  {"histograms", csv_hist}, {"timeseries", csv_series}, {"meta", csv_meta}};
+#define NCSV (sizeof(csv_tables) / sizeof(csv_tables[0]))
+
+/* Every table, each after a "# NAME" line and a blank line between them. */
+static void print_csv(const struct results *R, FILE *f)
 {
-	if (isnan(v))
-		snprintf(b, n, "-");
-	else if (v < 10000)
-		snprintf(b, n, "%.0f ns", v);
-	else if (v < 1e7)
-		snprintf(b, n, "%.1f us", v / 1e3);
-	else
-		snprintf(b, n, "%.1f ms", v / 1e6);
+	for (size_t i = 0; i < NCSV; i++) {
+		if (!strcmp(csv_tables[i].name, "timeseries") && R->o->timeseries)
+			continue;
+		fprintf(f, "%s# %s\n", i ? "\n" : "", csv_tables[i].name);
+		csv_tables[i].print(R, f);
+	}
 }
 
-static void fmt_rate(char *b, size_t n, double v)
+/* --csv-dir: one file per table, DIR/NAME.csv. */
+static void write_csv_dir(const struct results *R, const char *dir)
 {
-	if (isnan(v))
-		snprintf(b, n, "-");
-	else if (v >= 1e6)
-		snprintf(b, n, "%.2f M", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(b, n, "%.1f k", v / 1e3);
-	else
-		snprintf(b, n, "%.0f", v);
+	for (size_t i = 0; i < NCSV; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s.csv", dir, csv_tables[i].name);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			bench_die(PROG, 1, "%s: %s", path, strerror(errno));
+		csv_tables[i].print(R, f);
+		if (fclose(f))
+			bench_die(PROG, 1, "%s: %s", path, strerror(errno));
+	}
 }
+
+/* ---- text tables ---- */
 
 /* Drawn like bpftrace's @usecs histograms, in nanoseconds. */
 static void draw_hist(FILE *f, const char *name, const struct row *w, const struct hist *h)
@@ -1189,67 +1589,190 @@ static void draw_hist(FILE *f, const char *name, const struct row *w, const stru
 	fputc('\n', f);
 }
 
-static void print_table(const struct options *o, struct row *rows, int n, FILE *f)
+/* A table cell: the group's median of f divided by `scale`, "-" when absent. */
+static void cell(struct bench_table *t, const struct results *R, int g, enum field_id f,
+                 double scale, int decimals)
 {
-	static const char *const hdr[] = {"strategy",      "thr",         "ops/s",     "faults/s",
-	                                  "fault p50",     "fault p99",   "madv p50",  "madv p99",
-	                                  "VmPTE peak",    "VmPTE end",   "PTE freed", "mmap wait",
-	                                  "PTL contended", "atomics/flt", "sim mem",   "uaf"};
-	struct bench_table *t = bench_table_new(16, hdr);
-	char b[64];
+	double v = group_stat(R, g, f).med;
 
-	for (int i = 0; i < n; i++) {
-		struct row *w = &rows[i];
-		bench_table_cell(t, "%s", w->strategy);
-		bench_table_cell(t, "%d", w->threads);
-		fmt_rate(b, sizeof(b), rate(w->ops, w->seconds));
-		bench_table_cell(t, "%s", b);
-		fmt_rate(b, sizeof(b), rate(w->faults, w->seconds));
-		bench_table_cell(t, "%s", b);
-		fmt_ns(b, sizeof(b), hist_pct(&w->fault, 0.5));
-		bench_table_cell(t, "%s", b);
-		fmt_ns(b, sizeof(b), hist_pct(&w->fault, 0.99));
-		bench_table_cell(t, "%s", b);
-		fmt_ns(b, sizeof(b), hist_pct(&w->madv, 0.5));
-		bench_table_cell(t, "%s", b);
-		fmt_ns(b, sizeof(b), hist_pct(&w->madv, 0.99));
-		bench_table_cell(t, "%s", b);
-		bench_table_cell(t, "%llu kB", (unsigned long long)w->vmpte_peak_kb);
-		bench_table_cell(t, "%llu kB", (unsigned long long)w->vmpte_end_kb);
-		if (w->sim) {
-			bench_table_cell(t, "%llu", (unsigned long long)w->tables_freed);
-			fmt_ns(b, sizeof(b), (double)w->mmap_wait_ns);
-			bench_table_cell(t, "%s", b);
-			bench_table_cell(t, "%llu", (unsigned long long)w->ptl_contended);
-			bench_table_cell(t, "%.2f", fld_atomics(w));
-			bench_table_cell(t, "%.1f MiB", (double)w->sim_memory_bytes / 1048576.0);
-			if (w->checked)
-				bench_table_cell(t, "%llu", (unsigned long long)w->uaf);
-			else
-				bench_table_cell(t, "-");
-		} else {
-			for (int k = 0; k < 6; k++)
-				bench_table_cell(t, "-");
-		}
+	if (isnan(v))
+		bench_table_cell(t, "-");
+	else
+		bench_table_cell(t, "%.*f", decimals, v / scale);
+}
+
+static void cell_ratio(struct bench_table *t, const struct results *R, int g, enum field_id f)
+{
+	double v = group_ratio(R, g, f);
+
+	if (isnan(v))
+		bench_table_cell(t, "-");
+	else
+		bench_table_cell(t, "%.2f", v);
+}
+
+/* (max - min) / median of f over the repeats, in per cent. */
+static void cell_spread(struct bench_table *t, const struct results *R, int g, enum field_id f)
+{
+	struct stat3 st = group_stat(R, g, f);
+
+	if (R->nrep < 2 || isnan(st.med) || st.med == 0)
+		bench_table_cell(t, "-");
+	else
+		bench_table_cell(t, "%.0f", 100.0 * (st.max - st.min) / st.med);
+}
+
+static void table_head(struct bench_table *t, const struct results *R, int g)
+{
+	const struct row *w = grun(R, g, 0);
+
+	bench_table_cell(t, "%s", w->strategy);
+	bench_table_cell(t, "%s", w->era);
+	bench_table_cell(t, "%d", w->threads);
+}
+
+static void print_work_table(const struct results *R, FILE *f)
+{
+	static const char *const hdr[] = {
+	        "strategy",      "era",          "thr",          "Mops/s",      "spread%",
+	        "ops x none",    "fault p50 ns", "fault p99 ns", "madv p50 ns", "madv p99 ns",
+	        "VmPTE peak kB", "VmPTE end kB", "end x none",   "PTE freed",   "atomics/fault",
+	        "sim MiB",       "uaf"};
+	struct bench_table *t = bench_table_new(17, hdr);
+
+	for (int g = 0; g < R->ngroups; g++) {
+		table_head(t, R, g);
+		cell(t, R, g, F_ops_per_sec, 1e6, 2);
+		cell_spread(t, R, g, F_ops_per_sec);
+		cell_ratio(t, R, g, F_ops_per_sec);
+		cell(t, R, g, F_fault_ns_p50, 1, 0);
+		cell(t, R, g, F_fault_ns_p99, 1, 0);
+		cell(t, R, g, F_madvise_ns_p50, 1, 0);
+		cell(t, R, g, F_madvise_ns_p99, 1, 0);
+		cell(t, R, g, F_vmpte_peak_kb, 1, 0);
+		cell(t, R, g, F_vmpte_end_kb, 1, 0);
+		cell_ratio(t, R, g, F_vmpte_end_kb);
+		cell(t, R, g, F_pte_tables_freed, 1, 0);
+		cell(t, R, g, F_refcount_atomics_per_fault, 1, 2);
+		cell(t, R, g, F_sim_memory_bytes, 1048576.0, 1);
+		cell(t, R, g, F_uaf_reports, 1, 0);
 		bench_table_row_end(t);
 	}
-	char reg[32];
-	bench_format_size(o->region, reg, sizeof(reg));
-	fprintf(f,
-	        "madvise_churn: workload %s, region %s, %s, walkers %d, gup %d, reclaimers %d, "
-	        "seed %llu, ",
-	        wl_names[o->wl], reg, o->advice == PTSIM_MADV_FREE ? "MADV_FREE" : "MADV_DONTNEED",
-	        o->walkers, o->gup, o->reclaimers, (unsigned long long)o->seed);
-	if (o->iterations)
-		fprintf(f, "%llu iterations per thread\n\n", (unsigned long long)o->iterations);
-	else
-		fprintf(f, "%.2f s per row\n\n", o->seconds);
 	bench_table_print(t, f);
 	bench_table_free(t);
+	fprintf(f,
+	        "Medians of %d run(s); spread%%: (max-min)/median of ops/s over the runs; x none: "
+	        "ratio to `none` at the same thread count; latency per call; VmPTE in kB of page "
+	        "tables; PTE freed and atomics (refcount RMW per fault) from the mm's stats; "
+	        "sim MiB: the library's arena; uaf: use-after-free reports (checked mode only); "
+	        "'-': no such figure (kernel row: host has no counter).\n",
+	        R->nrep);
+}
+
+static void print_wait_table(const struct results *R, FILE *f)
+{
+	static const char *const hdr[] = {"strategy",        "era",           "thr",
+	                                  "vma lock us",     "vma fallbacks", "mmap lock us",
+	                                  "PMD lock us",     "PTL us",        "page_table_lock us",
+	                                  "TLB flushes",     "TLB flush us",  "irqs-off wait us",
+	                                  "reclaim wlock us"};
+	struct bench_table *t = bench_table_new(13, hdr);
+
+	for (int g = 0; g < R->ngroups; g++) {
+		if (!grun(R, g, 0)->sim)
+			continue;
+		table_head(t, R, g);
+		cell(t, R, g, F_vma_lock_wait_ns, 1e3, 1);
+		cell(t, R, g, F_vma_lock_fallbacks, 1, 0);
+		cell(t, R, g, F_mmap_lock_wait_ns, 1e3, 1);
+		cell(t, R, g, F_pmd_lock_wait_ns, 1e3, 1);
+		cell(t, R, g, F_ptl_wait_ns, 1e3, 1);
+		cell(t, R, g, F_page_table_lock_wait_ns, 1e3, 1);
+		cell(t, R, g, F_tlb_flushes, 1, 0);
+		cell(t, R, g, F_tlb_flush_ns, 1e3, 1);
+		cell(t, R, g, F_tlb_irqs_off_wait_ns, 1e3, 1);
+		cell(t, R, g, F_reclaim_write_lock_ns, 1e3, 1);
+		bench_table_row_end(t);
+	}
+	bench_table_print(t, f);
+	bench_table_free(t);
+	fputs("Where threads waited, in microseconds summed over every thread of the row (median "
+	      "of the runs): per lock kind, time spent waiting to acquire it; vma fallbacks: "
+	      "per-VMA lock attempts that fell back to the mmap lock; TLB: simulated "
+	      "shootdowns, their cost and the part spent waiting for interrupts-off sections "
+	      "(GUP-fast); reclaim wlock: time reclaim held the mmap lock for write.\n",
+	      f);
+}
+
+/*
+ * Equal work: the kernel row's VmPTE next to each simulator row's, from the
+ * first run, and in how many runs each simulator row ended with exactly
+ * the kernel's VmPTE.
+ */
+static void print_equal_work(const struct results *R, FILE *f)
+{
+	for (int g = 0; g < R->ngroups; g++) {
+		const struct row *k = grun(R, g, 0);
+		if (k->sim)
+			continue;
+		fprintf(f,
+		        "Equal work, %d thread(s): every simulator row ran the kernel row's "
+		        "iterations per thread (run 1: ",
+		        k->threads);
+		for (int i = 0; i < k->threads && i < 4; i++)
+			fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)k->thread_iters[i]);
+		fprintf(f, "%s); VmPTE end in run 1: kernel %llu kB", k->threads > 4 ? ", ..." : "",
+		        (unsigned long long)k->vmpte_end_kb);
+		for (int h = 0; h < R->ngroups; h++) {
+			const struct row *s = grun(R, h, 0);
+			int same = 0;
+			if (!s->sim || s->threads != k->threads)
+				continue;
+			for (int r = 0; r < R->nrep; r++)
+				same += grun(R, h, r)->vmpte_end_kb == grun(R, g, r)->vmpte_end_kb;
+			fprintf(f, ", %s %llu kB", s->strategy,
+			        (unsigned long long)s->vmpte_end_kb);
+			if (same)
+				fprintf(f, " (= in %d/%d runs)", same, R->nrep);
+		}
+		fputs(".\n", f);
+	}
+}
+
+static void print_table(const struct results *R, FILE *f)
+{
+	const struct options *o = R->o;
+	const struct bench_meta *m = R->meta;
+	char reg[32];
+
+	bench_format_size(o->region, reg, sizeof(reg));
+	fprintf(f, "madvise_churn: libptsim %s (%s, %s), %d CPUs, Linux %s, %s\n", m->version,
+	        m->git_commit, m->build_type, m->nproc, m->kernel, m->date_utc);
+	fprintf(f,
+	        "workload %s, region %s, %s, walkers %d, gup %d, reclaimers %d, seed %llu, "
+	        "%d run(s) of each row, ",
+	        wl_names[o->wl], reg, o->advice == PTSIM_MADV_FREE ? "MADV_FREE" : "MADV_DONTNEED",
+	        o->walkers, o->gup, o->reclaimers, (unsigned long long)o->seed, o->repeat);
+	if (o->iterations)
+		fprintf(f, "%llu iterations per thread\n\n", (unsigned long long)o->iterations);
+	else if (o->host && o->equal_work)
+		fprintf(f, "kernel row %.2f s, simulator rows the same work\n\n", o->seconds);
+	else
+		fprintf(f, "%.2f s per row\n\n", o->seconds);
+	print_work_table(R, f);
+	if (!o->iterations && o->host && o->equal_work)
+		print_equal_work(R, f);
 	fputc('\n', f);
-	for (int i = 0; i < n; i++) {
-		draw_hist(f, "fault_ns", &rows[i], &rows[i].fault);
-		draw_hist(f, "madvise_ns", &rows[i], &rows[i].madv);
+	print_wait_table(R, f);
+	if (!o->hist)
+		return;
+	fputc('\n', f);
+	for (int g = 0; g < R->ngroups; g++) {
+		struct hist h;
+		group_hist(R, g, 0, &h);
+		draw_hist(f, "fault_ns", grun(R, g, 0), &h);
+		group_hist(R, g, 1, &h);
+		draw_hist(f, "madvise_ns", grun(R, g, 0), &h);
 	}
 }
 
@@ -1270,7 +1793,7 @@ static const char usage_text[] =
         "                     strategies join \"all\" and may be named. Repeatable.\n"
         "  --threads N[,N...] worker thread counts, one row each. Default 1,2.\n"
         "  --seconds S        run time of each row. Default: 10 s shared between the\n"
-        "                     rows (at least 0.5 s each).\n"
+        "                     timed rows (at least 0.5 s each).\n"
         "  --iterations N     instead of --seconds: N workload iterations per thread.\n"
         "                     VmPTE is then sampled every 64 iterations, with every\n"
         "                     worker stopped at a barrier and reclaimers running their\n"
@@ -1308,23 +1831,36 @@ static const char usage_text[] =
         "                     vmpte_end_kb is read. Default 1.\n"
         "  --reclaim-interval MS  milliseconds between passes. Default 100.\n"
         "  --seed N           PRNG seed; worker i uses seed+i. Default 1.\n"
-        "  --format FMT       table (default): aligned text and log2 latency\n"
-        "                     histograms; csv: one table of rows, then a histogram\n"
-        "                     section, then the VmPTE time series section (unless\n"
-        "                     --timeseries); json: {\"config\", \"results\": [...]}\n"
-        "                     with histograms and the time series in each row.\n"
+        "  --format FMT       table (default): two aligned tables (work and memory;\n"
+        "                     where threads waited), one unit per column, each with a\n"
+        "                     legend line; csv: tidy tables, each after a \"# NAME\"\n"
+        "                     line: results (medians, ratios to none), spread (median,\n"
+        "                     min, max of every figure), runs (every run), histograms,\n"
+        "                     timeseries (unless --timeseries), meta; json: {\"meta\",\n"
+        "                     \"config\", \"results\", \"runs\"} with the same fields.\n"
+        "  --hist             table format: also draw the log2 latency histograms.\n"
+        "  --csv-dir DIR      also write each CSV table to DIR/NAME.csv.\n"
+        "  --repeat N         run every row N times (1..99), interleaved; figures are\n"
+        "                     the median, with min and max as the spread. Default 1.\n"
         "  --timeseries FILE  also write the VmPTE time series as CSV to FILE.\n"
         "  --host             add a \"kernel\" row per thread count: the same workload on\n"
         "                     real memory of this process (mmap, madvise, loads and\n"
         "                     stores), VmPTE from /proc/self/status minus its value\n"
-        "                     before the mapping, faults from getrusage. No walkers,\n"
-        "                     GUP or reclaimers there; not available for jemalloc.\n"
+        "                     before the mapping and minus what other mappings added\n"
+        "                     meanwhile, faults from getrusage. No walkers, GUP or\n"
+        "                     reclaimers there; not available for jemalloc. Without\n"
+        "                     --iterations the kernel row runs for --seconds and each\n"
+        "                     simulator row then runs exactly the kernel row's\n"
+        "                     iterations per thread (equal work: the same pages\n"
+        "                     touched and advised, so VmPTE can be compared).\n"
+        "  --no-equal-work    with --host: run every row for --seconds instead.\n"
         "  --help             print this help and exit.\n"
         "\n"
         "Figures: ops/s counts library calls (each page touch, each madvise, and for\n"
         "jemalloc each mallocx/dallocx); fault latency is one ptsim_touch of a page the\n"
         "worker had not mapped (jemalloc: first write to each page of a new object);\n"
-        "madvise latency is one madvise call. Progress goes to stderr for runs > 2 s.\n";
+        "madvise latency is one madvise call. Progress goes to stderr for runs > 2 s,\n"
+        "every second inside a row.\n";
 
 static void parse_threads(struct options *o, const char *s)
 {
@@ -1371,6 +1907,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 		O_FMT,
 		O_HOST,
 		O_TS,
+		O_REPEAT,
+		O_HIST,
+		O_CSVDIR,
+		O_NOEQ,
 		O_HELP
 	};
 	static const struct option lo[] = {{"strategies", required_argument, NULL, O_STRAT},
@@ -1388,6 +1928,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	                                   {"format", required_argument, NULL, O_FMT},
 	                                   {"host", no_argument, NULL, O_HOST},
 	                                   {"timeseries", required_argument, NULL, O_TS},
+	                                   {"repeat", required_argument, NULL, O_REPEAT},
+	                                   {"hist", no_argument, NULL, O_HIST},
+	                                   {"csv-dir", required_argument, NULL, O_CSVDIR},
+	                                   {"no-equal-work", no_argument, NULL, O_NOEQ},
 	                                   {"help", no_argument, NULL, O_HELP},
 	                                   {"plugin", required_argument, NULL, 'P'},
 	                                   {NULL, 0, NULL, 0}};
@@ -1406,6 +1950,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->reclaim_interval_ms = 100;
 	o->advice = PTSIM_MADV_DONTNEED;
 	o->seed = 1;
+	o->repeat = 1;
+	o->equal_work = true;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case O_STRAT:
@@ -1485,6 +2031,20 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'P': /* loaded before the options were read (plugin.c) */
 			break;
+		case O_REPEAT:
+			o->repeat = parse_int_opt("--repeat", optarg, MAX_REPEAT);
+			if (!o->repeat)
+				bench_die(PROG, 2, "bad --repeat '%s' (1..%d)", optarg, MAX_REPEAT);
+			break;
+		case O_HIST:
+			o->hist = true;
+			break;
+		case O_CSVDIR:
+			o->csv_dir = optarg;
+			break;
+		case O_NOEQ:
+			o->equal_work = false;
+			break;
 		case O_HELP:
 			fputs(usage_text, stdout);
 			exit(0);
@@ -1504,72 +2064,130 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 }
 
+static void *warmup_main(void *arg)
+{
+	volatile char stack[64 * 1024];
+	void *p = malloc(64);
+
+	stack[0] = stack[sizeof(stack) - 1] = 1;
+	free(p);
+	return arg;
+}
+
+/*
+ * The kernel row's VmPTE is the process's minus its value before the row:
+ * the first threads a process creates map stacks and malloc arenas, whose
+ * page tables would be counted as the workload's. Create and join as many
+ * threads as a row will, once, so that rows reuse the cached ones.
+ */
+static void host_warmup(int n)
+{
+	pthread_t t[MAX_THREADS + 2];
+
+	for (int i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, warmup_main, NULL);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* Runs every row: repeat-major, so that slow drifts of the machine spread over all rows. */
+static void run_all(const struct options *o, struct results *R)
+{
+	int per_t = R->ngroups / o->ntcounts, total = R->ngroups * R->nrep, k = 0;
+	struct bench_progress pr;
+	char label[96];
+
+	bench_progress_init(&pr, 2000000000ULL);
+	if (o->host) {
+		int maxt = 0;
+		for (int t = 0; t < o->ntcounts; t++)
+			maxt = o->tcounts[t] > maxt ? o->tcounts[t] : maxt;
+		host_warmup(maxt + 2); /* the workers and the sampler, with one spare */
+	}
+	for (int rep = 0; rep < R->nrep; rep++) {
+		for (int t = 0; t < o->ntcounts; t++) {
+			const uint64_t *limit = NULL;
+			int g = t * per_t;
+
+			if (o->host) {
+				struct row *w = grun(R, g++, rep);
+				snprintf(label, sizeof(label), "row %d/%d: kernel, %d threads", ++k,
+				         total, o->tcounts[t]);
+				bench_progress_step(&pr, "%s", label);
+				run_row(o, false, PTSIM_STRATEGY_NONE, o->tcounts[t], rep + 1, NULL,
+				        &pr, label, w);
+				if (!o->iterations && o->equal_work)
+					limit = w->thread_iters;
+			}
+			for (int s = 0; s < BENCH_MAX_STRATEGIES; s++) {
+				if (!o->sel[s])
+					continue;
+				const char *name = ptsim_strategy_name((enum ptsim_strategy)s);
+				snprintf(label, sizeof(label), "row %d/%d: %s, %d threads", ++k,
+				         total, name, o->tcounts[t]);
+				bench_progress_step(&pr, "%s", label);
+				run_row(o, true, (enum ptsim_strategy)s, o->tcounts[t], rep + 1,
+				        limit, &pr, label, grun(R, g++, rep));
+			}
+		}
+	}
+	bench_progress_done(&pr);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
-	int nstrat = 0, nrows, k = 0;
+	struct bench_meta meta;
+	int nstrat = 0, ngroups;
 
 	parse_options(argc, argv, &o);
+	bench_meta_init(&meta);
 	for (int s = 0; s < BENCH_MAX_STRATEGIES; s++)
 		nstrat += o.sel[s];
-	nrows = (nstrat + (o.host ? 1 : 0)) * o.ntcounts;
-	if (!nrows)
+	ngroups = (nstrat + (o.host ? 1 : 0)) * o.ntcounts;
+	if (!ngroups)
 		bench_die(PROG, 2, "no strategy to run");
 	if (!o.iterations && !o.seconds_given) {
-		o.seconds = DEFAULT_TOTAL_S / nrows;
+		/* 10 s in all; with equal work only the kernel rows are timed. */
+		int timed = o.host && o.equal_work ? o.ntcounts : ngroups;
+		o.seconds = DEFAULT_TOTAL_S / (timed * o.repeat);
 		if (o.seconds < 0.5)
 			o.seconds = 0.5;
 	}
 
-	struct row *rows = calloc((size_t)nrows, sizeof(*rows));
-	struct bench_progress pr;
-	if (!rows)
+	struct results R = {.o = &o, .ngroups = ngroups, .nrep = o.repeat, .meta = &meta};
+	R.runs = calloc((size_t)(ngroups * o.repeat), sizeof(*R.runs));
+	if (!R.runs)
 		bench_die(PROG, 1, "out of memory");
-	bench_progress_init(&pr, 2000000000ULL);
-	for (int t = 0; t < o.ntcounts; t++) {
-		if (o.host) {
-			bench_progress_step(&pr, "row %d/%d: kernel, %d threads", k + 1, nrows,
-			                    o.tcounts[t]);
-			run_row(&o, false, PTSIM_STRATEGY_NONE, o.tcounts[t], &rows[k++]);
-		}
-		for (int s = 0; s < BENCH_MAX_STRATEGIES; s++) {
-			if (!o.sel[s])
-				continue;
-			bench_progress_step(&pr, "row %d/%d: %s, %d threads", k + 1, nrows,
-			                    ptsim_strategy_name((enum ptsim_strategy)s),
-			                    o.tcounts[t]);
-			run_row(&o, true, (enum ptsim_strategy)s, o.tcounts[t], &rows[k++]);
-		}
-	}
-	bench_progress_done(&pr);
+	run_all(&o, &R);
 
 	if (o.timeseries) {
 		FILE *f = fopen(o.timeseries, "w");
 		if (!f)
 			bench_die(PROG, 1, "%s: %s", o.timeseries, strerror(errno));
-		print_series_csv(&o, rows, nrows, f);
+		csv_series(&R, f);
 		fclose(f);
 	}
+	if (o.csv_dir)
+		write_csv_dir(&R, o.csv_dir);
 	switch (o.format) {
 	case BENCH_FORMAT_JSON:
-		print_json(&o, rows, nrows, stdout);
+		print_json(&R, stdout);
 		break;
 	case BENCH_FORMAT_CSV:
-		print_csv(&o, rows, nrows, stdout);
-		if (!o.timeseries) {
-			fputs("\n# timeseries\n", stdout);
-			print_series_csv(&o, rows, nrows, stdout);
-		}
+		print_csv(&R, stdout);
 		break;
 	default:
-		print_table(&o, rows, nrows, stdout);
+		print_table(&R, stdout);
 	}
 	int bad = 0;
-	for (int i = 0; i < nrows; i++) {
-		bad |= rows[i].uaf != 0 && rows[i].sim && strcmp(rows[i].strategy, "unsafe") != 0;
-		free(rows[i].series);
+	for (int i = 0; i < ngroups * o.repeat; i++) {
+		struct row *w = &R.runs[i];
+		bad |= w->uaf != 0 && w->sim && strcmp(w->strategy, "unsafe") != 0;
+		free(w->series);
+		free(w->thread_iters);
 	}
-	free(rows);
+	free(R.runs);
 	if (bad)
 		fprintf(stderr, PROG ": use-after-free reports under a real strategy\n");
 	return bad ? 1 : 0;

@@ -5,18 +5,20 @@
 #   madvise_churn --format csv > churn.csv
 #   bench/plot_churn.sh churn.csv [OUTDIR] [TIMESERIES.csv]
 #
-# The CSV is madvise_churn --format csv: the rows, a "# histograms" section
-# and a "# timeseries" section (or, with --timeseries FILE, the time series in
-# that file: pass it as the third argument). Writes to OUTDIR (default: the
-# CSV's directory):
+# The CSV is madvise_churn --format csv: tables after "# results",
+# "# histograms" and "# timeseries" lines (or, with --timeseries FILE, the
+# time series in that file: pass it as the third argument). Writes to OUTDIR
+# (default: the CSV's directory):
 #   WORKLOAD_throughput.png   ops/s per strategy, one bar per thread count
-#   WORKLOAD_vmpte_tN.png     VmPTE over time per strategy, N threads
+#   WORKLOAD_vmpte_tN.png     VmPTE over each row's run time, N threads (first run)
 #   WORKLOAD_latency_tN.png   log2 histograms of fault and madvise latency, N threads
+# Each strategy keeps its colour in every plot; an axis becomes logarithmic
+# when its values span more than 20x, so that small lines do not vanish.
 # Needs gnuplot (Debian: gnuplot-nox).
 set -eu
 
 if [ $# -lt 1 ] || [ "$1" = "--help" ]; then
-	sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
 	[ $# -ge 1 ] && exit 0
 	exit 2
 fi
@@ -31,38 +33,63 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Split the sections.
+# Split the sections; each keeps its header line.
 awk -v d="$tmp" '
-	/^# histograms/ { sec = "hist"; next }
-	/^# timeseries/ { sec = "ts"; next }
+	/^# / { sec = $2; next }
 	/^$/ { next }
-	/^strategy,/ { next }
-	{ f = (sec == "") ? d "/rows.csv" : d "/" sec ".csv"; print > f }
+	sec != "" { print > (d "/" sec ".csv") }
 ' "$csv"
-if [ -n "$ts" ]; then
-	grep -v '^strategy,' "$ts" > "$tmp/ts.csv"
-fi
-[ -s "$tmp/rows.csv" ] || { echo "plot_churn.sh: no rows in $csv" >&2; exit 1; }
-workload=$(head -1 "$tmp/rows.csv" | cut -d, -f2)
-strategies=$(cut -d, -f1 "$tmp/rows.csv" | awk '!seen[$0]++' | tr '\n' ' ')
-threads=$(cut -d, -f3 "$tmp/rows.csv" | sort -n | uniq | tr '\n' ' ')
+[ -n "$ts" ] && cp "$ts" "$tmp/timeseries.csv"
+[ -s "$tmp/results.csv" ] || { echo "plot_churn.sh: no \"# results\" table in $csv" >&2; exit 1; }
 
-# Throughput: a matrix, one line per strategy, one column per thread count.
-awk -F, -v th="$threads" '
+# col FILE NAME: the 1-based index of column NAME in FILE's header.
+col() {
+	head -1 "$1" | tr ',' '\n' | awk -v n="$2" '$0 == n { print NR; exit }'
+}
+# The colour of a strategy: fixed for the known ones, from the name otherwise.
+colour() {
+	case $1 in
+	kernel) echo "#000000" ;;
+	none) echo "#7f7f7f" ;;
+	none-5.x) echo "#bcbd22" ;;
+	atomic) echo "#d62728" ;;
+	percpu) echo "#ff7f0e" ;;
+	bitfield) echo "#2ca02c" ;;
+	rcu) echo "#1f77b4" ;;
+	unsafe) echo "#e377c2" ;;
+	*) printf '%s' "$1" | cksum | awk '{ printf "#%06x\n", ($1 * 2654435761) % 16777216 }' ;;
+	esac
+}
+# logscale AXIS FILE COLUMN: "set logscale AXIS" when the positive values span > 20x.
+logscale() {
+	awk -v c="$3" -v a="$1" '$c + 0 > 0 { v = $c + 0; if (!n++ || v < lo) lo = v; if (v > hi) hi = v }
+		END { if (n && hi / lo > 20) print "set logscale " a }' "$2"
+}
+
+r=$tmp/results.csv
+c_s=$(col "$r" strategy)
+c_w=$(col "$r" workload)
+c_t=$(col "$r" threads)
+c_ops=$(col "$r" ops_per_sec)
+workload=$(sed -n 2p "$r" | cut -d, -f"$c_w")
+strategies=$(sed 1d "$r" | cut -d, -f"$c_s" | awk '!seen[$0]++' | tr '\n' ' ')
+threads=$(sed 1d "$r" | cut -d, -f"$c_t" | sort -n | uniq | tr '\n' ' ')
+
+# Throughput: one cluster per strategy, one bar per thread count (Mops/s).
+sed 1d "$r" | awk -F, -v cs="$c_s" -v ct="$c_t" -v co="$c_ops" -v th="$threads" '
 	BEGIN { n = split(th, T, " ") }
-	{ v[$1 "," $3] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
+	{ v[$cs "," $ct] = $co; if (!($cs in seen)) { seen[$cs] = 1; order[++m] = $cs } }
 	END {
 		printf "strategy"; for (i = 1; i <= n; i++) printf " \"%s thr\"", T[i]; printf "\n"
 		for (j = 1; j <= m; j++) {
 			printf "%s", order[j]
-			for (i = 1; i <= n; i++) {
-				x = v[order[j] "," T[i]]; printf " %s", (x == "" ? "0" : x / 1e6)
-			}
+			for (i = 1; i <= n; i++) { x = v[order[j] "," T[i]]; printf " %s", (x == "" ? "NaN" : x / 1e6) }
 			printf "\n"
 		}
-	}' "$tmp/rows.csv" > "$tmp/tput.dat"
+	}' > "$tmp/tput.dat"
 ncols=$(echo $threads | wc -w)
-gnuplot <<EOF
+tlog=$(sed 1d "$tmp/tput.dat" | awk '{ for (i = 2; i <= NF; i++) print $i }' > "$tmp/tv.dat"; logscale y "$tmp/tv.dat" 1)
+gnuplot <<EOF2
 set terminal pngcairo size 900,500 font "sans,11"
 set output "$out/${workload}_throughput.png"
 set title "madvise\\\_churn ($workload): throughput per strategy and thread count"
@@ -72,58 +99,73 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set key top right autotitle columnheader
 set grid ytics
-set yrange [0:*]
+${tlog:-set yrange [0:*]}
 plot for [i=2:$((ncols + 1))] "$tmp/tput.dat" using i:xtic(1)
-EOF
+EOF2
 
 for t in $threads; do
-	# VmPTE over time, one line per strategy.
-	if [ -s "$tmp/ts.csv" ]; then
+	# VmPTE over time, one line per strategy, first run of each.
+	if [ -s "$tmp/timeseries.csv" ]; then
+		f=$tmp/timeseries.csv
+		cs=$(col "$f" strategy) ct=$(col "$f" threads) cr=$(col "$f" repeat)
+		cm=$(col "$f" t_ms) cv=$(col "$f" vmpte_kb)
 		plots=""
+		: > "$tmp/vall.dat"
 		for s in $strategies; do
-			awk -F, -v s="$s" -v t="$t" '$1 == s && $3 == t { print $4 / 1000, $5 }' \
-				"$tmp/ts.csv" > "$tmp/ts_${s}_$t.dat"
+			sed 1d "$f" | awk -F, -v s="$s" -v t="$t" -v cs="$cs" -v ct="$ct" -v cr="$cr" \
+				-v cm="$cm" -v cv="$cv" '$cs == s && $ct == t && ($cr == 1 || cr == "") { x[++n] = $cm; y[n] = $cv; if ($cm > m) m = $cm }
+				END { for (i = 1; i <= n; i++) print (m > 0 ? x[i] / m : 0), y[i] }' \
+				> "$tmp/ts_${s}_$t.dat"
 			[ -s "$tmp/ts_${s}_$t.dat" ] || continue
-			plots="$plots${plots:+, }\"$tmp/ts_${s}_$t.dat\" using 1:2 with lines lw 2 title \"$s\""
+			cat "$tmp/ts_${s}_$t.dat" >> "$tmp/vall.dat"
+			plots="$plots${plots:+, }\"$tmp/ts_${s}_$t.dat\" using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb \"$(colour "$s")\" title \"$s\""
 		done
+		vlog=$(logscale y "$tmp/vall.dat" 2)
 		if [ -n "$plots" ]; then
-			gnuplot <<EOF
+			gnuplot <<EOF2
 set terminal pngcairo size 900,500 font "sans,11"
 set output "$out/${workload}_vmpte_t$t.png"
 set title "madvise\\\_churn ($workload, $t threads): VmPTE over time"
-set xlabel "seconds since the start of the row"
-set ylabel "VmPTE (kB)"
-set yrange [0:*]
+set xlabel "share of the row's run time (rows run the same work with --host, not the same time)"
+set ylabel "VmPTE (kB)${vlog:+, log scale}"
+${vlog:-set yrange [0:*]}
 set grid
 set key outside right
 plot $plots
-EOF
+EOF2
 		fi
 	fi
-	# Latency distributions: share of calls per log2 bucket.
-	if [ -s "$tmp/hist.csv" ]; then
+	# Latency distributions: share of calls per log2 bucket, all runs together.
+	if [ -s "$tmp/histograms.csv" ]; then
+		f=$tmp/histograms.csv
+		cs=$(col "$f" strategy) ct=$(col "$f" threads) ck=$(col "$f" kind)
+		cl=$(col "$f" lo_ns) cc=$(col "$f" count)
 		fp=""
 		mp=""
 		for s in $strategies; do
 			for k in fault madvise; do
-				awk -F, -v s="$s" -v t="$t" -v k="$k" '
-					$1 == s && $3 == t && $4 == k { lo[++n] = $5; c[n] = $7; tot += $7 }
-					END { for (i = 1; i <= n; i++) print (lo[i] > 0 ? lo[i] * 1.5 : 1), 100 * c[i] / tot }' \
-					"$tmp/hist.csv" > "$tmp/h_${k}_${s}_$t.dat"
+				sed 1d "$f" | awk -F, -v s="$s" -v t="$t" -v k="$k" -v cs="$cs" -v ct="$ct" \
+					-v ck="$ck" -v cl="$cl" -v cc="$cc" '
+					$cs == s && $ct == t && $ck == k { if (!($cl in c)) lo[++n] = $cl; c[$cl] += $cc; tot += $cc }
+					END { for (i = 1; i <= n; i++) print (lo[i] > 0 ? lo[i] * 1.5 : 1), 100 * c[lo[i]] / tot }' \
+					> "$tmp/h_${k}_${s}_$t.dat"
 			done
+			lc="lc rgb \"$(colour "$s")\""
 			[ -s "$tmp/h_fault_${s}_$t.dat" ] &&
-				fp="$fp${fp:+, }\"$tmp/h_fault_${s}_$t.dat\" using 1:2 with linespoints lw 2 title \"$s\""
+				fp="$fp${fp:+, }\"$tmp/h_fault_${s}_$t.dat\" using 1:2 with linespoints lw 2 $lc title \"$s\""
 			[ -s "$tmp/h_madvise_${s}_$t.dat" ] &&
-				mp="$mp${mp:+, }\"$tmp/h_madvise_${s}_$t.dat\" using 1:2 with linespoints lw 2 title \"$s\""
+				mp="$mp${mp:+, }\"$tmp/h_madvise_${s}_$t.dat\" using 1:2 with linespoints lw 2 $lc title \"$s\""
 		done
-		gnuplot <<EOF
+		gnuplot <<EOF2
 set terminal pngcairo size 1000,800 font "sans,11"
 set output "$out/${workload}_latency_t$t.png"
 set multiplot layout 2,1 title "madvise\\\_churn ($workload, $t threads): latency, log2 buckets"
 set logscale x 10
+set logscale y 10
+set yrange [0.01:100]
 set xtics ("10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9)
 set xlabel "latency (centre of each log2 bucket)"
-set ylabel "% of calls"
+set ylabel "% of calls (log scale)"
 set grid
 set key outside right
 set title "page fault (ptsim\\\_touch of an unmapped page; kernel: first access)"
@@ -131,7 +173,7 @@ plot ${fp:-1/0 notitle}
 set title "madvise call"
 plot ${mp:-1/0 notitle}
 unset multiplot
-EOF
+EOF2
 	fi
 done
 echo "plot_churn.sh: wrote $(ls "$out"/${workload}_*.png | tr '\n' ' ')"

@@ -36,7 +36,7 @@ static void usage(FILE *out)
 	        "                    [--rss] [FILE]\n"
 	        "       ptsim-replay --probe\n"
 	        "\n"
-	        "Replays a page-table trace (grammar: the traces README) from FILE, or from\n"
+	        "Replays a page-table trace (grammar: docs/traces.md) from FILE, or from\n"
 	        "standard input when FILE is absent or '-', and prints one line per check:\n"
 	        "  check LABEL vmpte_kb=N            VmPTE growth since the trace started\n"
 	        "  fork_check child_vmpte_kb=N       the child's VmPTE minus the parent's at the "
