@@ -348,9 +348,20 @@ static void vma_layout_free_cb(struct rcu_head_ptsim *head)
 
 void vma_tree_publish(struct vma_tree *t)
 {
-	/* rcu_assign_pointer(NULL): every reader falls back until a rebuild. */
-	struct vma_layout *old = __atomic_exchange_n(&t->layout, NULL, __ATOMIC_ACQ_REL);
+	struct vma_layout *old = t->layout, *l;
 
+	l = ptsim_alloc(sizeof(*l) + sizeof(l->e[0]) * t->nr);
+	if (l) {
+		l->nr = t->nr;
+		for (uint32_t i = 0; i < t->nr; i++) {
+			l->e[i].start = t->v[i]->start;
+			l->e[i].end = t->v[i]->end;
+			l->e[i].prot = t->v[i]->prot;
+			l->e[i].vma = t->v[i];
+		}
+	}
+	/* rcu_assign_pointer(); with no copy (NULL) every reader falls back. */
+	__atomic_store_n(&t->layout, l, __ATOMIC_RELEASE);
 	if (old)
 		ptsim_call_rcu(&old->rcu, vma_layout_free_cb);
 	/* Only now can no new reader find the VMAs joined away. */

@@ -10,11 +10,11 @@ shift 2
 list=
 for pair in "$@"; do list="$list${list:+,}${pair%%=*},${pair#*=}"; done
 out=$("$churn" --plugin "$plugin" --strategies "$list" --threads 1 --iterations 400 \
-	--region 64M --format csv 2>/dev/null | sed -n '1,/^$/p')
+	--region 64M --format csv 2>/dev/null | sed -n '/^# results/,/^$/p' | grep -v '^#')
 echo "$out"
 echo "$out" | awk -F, -v pairs="$*" '
 BEGIN {
-	split("vmpte_peak_kb vmpte_end_kb pte_tables_freed refcount_atomics_per_fault", want, " ")
+	split("vmpte_peak_kb vmpte_end_kb pte_tables_freed refcount_atomics_per_fault tlb_flushes pmd_lock_acquisitions", want, " ")
 	npairs = split(pairs, p, " ")
 }
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }

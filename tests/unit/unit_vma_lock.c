@@ -30,7 +30,8 @@ static struct ptsim_mm *new_mm(void)
 	assert_int_equal(ptsim_mmap(mm, BASE, 4 * MB, PTSIM_PROT_READ | PTSIM_PROT_WRITE,
 	                            PTSIM_MAP_FIXED, &a),
 	                 0);
-	assert_null(lock_vma_under_rcu(mm, BASE)); /* no layout published yet */
+	/* Up to VMA_PUBLISH_EAGER_MAX VMAs the unlock published the layout. */
+	assert_non_null(__atomic_load_n(&mm->vmas.layout, __ATOMIC_ACQUIRE));
 	rebuild(mm);
 	return mm;
 }
