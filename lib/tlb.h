@@ -36,7 +36,7 @@ void flush_tlb_range(struct ptsim_mm *mm, uint64_t start, uint64_t end);
  */
 static inline void smp_mb(void)
 {
-#ifdef PTSIM_TSAN
+#if defined(__SANITIZE_THREAD__) /* gcc -fsanitize=thread */
 	static int smp_mb_word;
 
 	__atomic_fetch_add(&smp_mb_word, 0, __ATOMIC_SEQ_CST);
