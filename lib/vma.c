@@ -169,7 +169,8 @@ static void vma_insert_ptr(struct vma_tree *t, uint32_t i, struct vm_area *v)
 
 static void vma_remove_ptrs(struct vma_tree *t, uint32_t i, uint32_t n)
 {
-	memmove(&t->v[i], &t->v[i + n], sizeof(*t->v) * (t->nr - i - n));
+	if (t->nr - i - n) /* t->v is NULL in a tree that never had a VMA */
+		memmove(&t->v[i], &t->v[i + n], sizeof(*t->v) * (t->nr - i - n));
 	t->nr -= n;
 	t->dirty = true;
 }
