@@ -347,57 +347,59 @@ static void vma_layout_free_cb(struct rcu_head_ptsim *head)
 	ptsim_free(container_of(head, struct vma_layout, rcu));
 }
 
-void vma_tree_publish(struct vma_tree *t)
+/* The immutable copy lockless readers search; NULL if out of memory. */
+static struct vma_layout *vma_layout_build(const struct vma_tree *t)
 {
-	struct vma_layout *old = t->layout, *l;
+	struct vma_layout *l = ptsim_alloc(sizeof(*l) + sizeof(l->e[0]) * t->nr);
 
-	l = ptsim_alloc(sizeof(*l) + sizeof(l->e[0]) * t->nr);
-	if (l) {
-		l->nr = t->nr;
-		for (uint32_t i = 0; i < t->nr; i++) {
-			l->e[i].start = t->v[i]->start;
-			l->e[i].end = t->v[i]->end;
-			l->e[i].prot = t->v[i]->prot;
-			l->e[i].vma = t->v[i];
-		}
+	if (!l)
+		return NULL;
+	l->nr = t->nr;
+	for (uint32_t i = 0; i < t->nr; i++) {
+		l->e[i].start = t->v[i]->start;
+		l->e[i].end = t->v[i]->end;
+		l->e[i].prot = t->v[i]->prot;
+		l->e[i].vma = t->v[i];
 	}
-	/* rcu_assign_pointer(); with no copy (NULL) every reader falls back. */
+	return l;
+}
+
+/*
+ * rcu_assign_pointer() of the layout (NULL: every reader falls back), then
+ * the VMAs joined or unmapped away, which no new reader can find now.
+ */
+static void vma_layout_replace(struct vma_tree *t, struct vma_layout *l)
+{
+	struct vma_layout *old = t->layout;
+
 	__atomic_store_n(&t->layout, l, __ATOMIC_RELEASE);
 	if (old)
 		ptsim_call_rcu(&old->rcu, vma_layout_free_cb);
-	/* Only now can no new reader find the VMAs joined away. */
 	vma_free_detached(t->removed);
 	t->removed = NULL;
 	t->dirty = false;
 }
 
+void vma_tree_publish(struct vma_tree *t)
+{
+	vma_layout_replace(t, vma_layout_build(t));
+}
+
 void vma_tree_write_done(struct vma_tree *t)
 {
-	struct vma_layout *old = t->layout;
-
-	if (!t->dirty)
-		return;
-	if (t->nr <= VMA_PUBLISH_EAGER_MAX) {
-		vma_tree_publish(t);
-		return;
-	}
-	__atomic_store_n(&t->layout, NULL, __ATOMIC_RELEASE);
-	if (old)
-		ptsim_call_rcu(&old->rcu, vma_layout_free_cb);
-	/* No new reader finds the removed VMAs: there is no layout. */
-	vma_free_detached(t->removed);
-	t->removed = NULL;
-	t->dirty = false;
+	if (t->dirty)
+		vma_layout_replace(t, t->nr <= VMA_PUBLISH_EAGER_MAX ? vma_layout_build(t) : NULL);
 }
 
 void vma_tree_publish_lazy(struct vma_tree *t)
 {
 	/* Readers of the mmap lock may race here; one builds, the others wait.
-	 * The tree cannot change: every caller holds the mmap lock. */
+	 * The tree cannot change (every caller holds the mmap lock), and the
+	 * withdrawal already freed what was removed: only the pointer is set. */
 	while (__atomic_exchange_n(&t->publishing, true, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
 	if (!__atomic_load_n(&t->layout, __ATOMIC_ACQUIRE) && t->nr)
-		vma_tree_publish(t);
+		__atomic_store_n(&t->layout, vma_layout_build(t), __ATOMIC_RELEASE);
 	__atomic_store_n(&t->publishing, false, __ATOMIC_RELEASE);
 }
 
