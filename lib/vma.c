@@ -380,11 +380,6 @@ static void vma_layout_replace(struct vma_tree *t, struct vma_layout *l)
 	t->dirty = false;
 }
 
-void vma_tree_publish(struct vma_tree *t)
-{
-	vma_layout_replace(t, vma_layout_build(t));
-}
-
 void vma_tree_write_done(struct vma_tree *t)
 {
 	if (t->dirty)

@@ -102,7 +102,7 @@ struct vm_area *vma_insert(struct vma_tree *t, uint32_t i, const struct vm_area 
 struct vm_area *vma_detach_range(struct vma_tree *t, uint32_t i, uint32_t n);
 /* vm_area_free() for each after an RCU grace period; layout published. */
 void vma_free_detached(struct vm_area *list);
-/* The same, deferred to the next vma_tree_publish(). */
+/* The same, deferred to the next layout change (vma_tree_write_done()). */
 void vma_free_after_publish(struct vma_tree *t, struct vm_area *list);
 /* Joins VMA i with VMA i+1 when they are compatible neighbours. */
 bool vma_try_join(struct vma_tree *t, uint32_t i);
