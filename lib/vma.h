@@ -115,13 +115,6 @@ static inline void vma_tree_mark_dirty(struct vma_tree *t)
 	t->dirty = true;
 }
 /*
- * The layout changed: withdraw the published copy (mmap write lock held).
- * Copying the whole layout at every change would make n mmaps cost n^2
- * (65530 VMAs at the map count limit), so the copy is rebuilt only when a
- * lockless reader found none and fell back to the mmap lock.
- */
-void vma_tree_publish(struct vma_tree *t);
-/*
  * Above this many VMAs the layout copy (O(VMAs) per change) is not made at
  * each mmap write unlock: the layout is withdrawn instead (readers fall back)
  * and rebuilt once by the next reader that needs it. Without it, 65530
