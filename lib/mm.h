@@ -35,6 +35,8 @@ struct mm_thread_stats {
 	uint64_t gp_waits, gp_wait_ns; /* synchronous grace periods (percpu) */
 	uint64_t irqs_off_seq;         /* odd while the owner is in an irqs-off section (tlb.c) */
 	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
+	struct ptsim_lock_stats pt_rwsem_read, pt_rwsem_write; /* rwsem's page-table rwsem */
+	uint64_t freed_pmd, freed_pud; /* upper-level tables freed, every path */
 } __attribute__((aligned(64)));
 
 struct ptsim_mm {
@@ -175,6 +177,11 @@ void mmgrab(struct ptsim_mm *mm);
 void mmdrop(struct ptsim_mm *mm);
 bool mmget_not_zero(struct ptsim_mm *mm);
 void mmput(struct ptsim_mm *mm);
+
+/* The global per-lock-kind sums, live mms and gone ones: mmap lock, PTL,
+ * PMD lock, page_table_lock, VMA lock, page-table rwsem (in that order). */
+#define MM_LOCK_KINDS 6
+void mm_global_lock_stats(struct ptsim_lock_stats out[MM_LOCK_KINDS], uint64_t *live);
 
 /* exit_mmap(): everything unmapped and freed, the PGD included. */
 void exit_mmap(struct ptsim_mm *mm);

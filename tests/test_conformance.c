@@ -983,7 +983,13 @@ static bool dontneed_frees_whole_tables(void)
 {
 	/* DESIGN.md §3: rcu frees on a whole-table DONTNEED; atomic/percpu free any empty table */
 	return pt_expect == PTSIM_STRATEGY_RCU || pt_expect == PTSIM_STRATEGY_ATOMIC ||
-	       pt_expect == PTSIM_STRATEGY_PERCPU;
+	       pt_expect == PTSIM_STRATEGY_PERCPU || pt_expect == PTSIM_STRATEGY_RWSEM;
+}
+
+/* rwsem frees the upper tables a DONTNEED leaves empty too. */
+static bool dontneed_frees_upper_tables(void)
+{
+	return pt_expect == PTSIM_STRATEGY_RWSEM;
 }
 
 static void test_freed_counters(void **state)
@@ -991,6 +997,7 @@ static void test_freed_counters(void **state)
 	struct ptsim_mm *mm = fx(state)->mm;
 	struct ptsim_mm_stats st;
 	uint64_t by_zap = dontneed_frees_whole_tables() ? 2 : 0;
+	uint64_t upper = dontneed_frees_upper_tables() ? 1 : 0;
 
 	/* [wwww] then [....]: DONTNEED of two whole tables */
 	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
@@ -1001,7 +1008,12 @@ static void test_freed_counters(void **state)
 	assert_int_equal(st.rss_anon_pages, 0);
 	assert_int_equal(st.pte_tables_freed_zap, by_zap);
 	assert_int_equal(st.pte_tables_freed, by_zap);
-	assert_tables(mm, 1, 1, 2 - by_zap);
+	/* rwsem: the PMD and PUD tables, now empty, go with the PTE tables
+	 * (the mapping is alone in its 512 GiB slot) */
+	assert_int_equal(st.pmd_tables_freed, upper);
+	assert_int_equal(st.pud_tables_freed, upper);
+	assert_int_equal(st.pgtables_bytes_freed, (by_zap + 2 * upper) * TABLE_BYTES);
+	assert_tables(mm, 1 - upper, 1 - upper, 2 - by_zap);
 
 	/* [    ]: munmap frees what is left */
 	STEP(mm, ptsim_munmap(mm, AT(0), 4 * MiB));
@@ -1009,6 +1021,9 @@ static void test_freed_counters(void **state)
 	assert_int_equal(st.pte_tables_freed_unmap, 2 - by_zap);
 	assert_int_equal(st.pte_tables_freed, 2);
 	assert_int_equal(st.pte_tables_freed_reclaim, 0);
+	assert_int_equal(st.pmd_tables_freed, 1);
+	assert_int_equal(st.pud_tables_freed, 1);
+	assert_int_equal(st.pgtables_bytes_freed, 4 * TABLE_BYTES);
 	assert_tables(mm, 0, 0, 0);
 
 	/* after the grace period nothing waits */
