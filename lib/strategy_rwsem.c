@@ -39,10 +39,11 @@
  * for read, so a walker between its PMD read and its PTL sees its tables
  * freed under it.
  */
-#include "strategy.h"
+#include "strategy_rwsem.h"
 
 #include "memalloc.h"
 #include "pgalloc.h"
+#include "strategy.h"
 #include "test_hook.h"
 #include "zap.h"
 
@@ -53,6 +54,11 @@ struct rwsem_mm {
 static inline struct rwsem *pt_rwsem(struct ptsim_mm *mm)
 {
 	return &((struct rwsem_mm *)mm->strategy_data)->pt_rwsem;
+}
+
+struct rwsem *rwsem_strategy_sem(struct ptsim_mm *mm)
+{
+	return pt_rwsem(mm);
 }
 
 static int rwsem_mm_init(struct ptsim_mm *mm)
