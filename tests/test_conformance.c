@@ -1058,7 +1058,11 @@ static void test_none_reclaim_is_noop(void **state)
  * `none` is the same kernel without PT_RECLAIM: DONTNEED never frees.
  * atomic/percpu/bitfield rows follow DESIGN.md §3 (not measured): a
  * refcounted table goes as soon as its last entry does, on any path;
- * bitfield frees nothing before a reclaim pass.
+ * bitfield frees nothing before a reclaim pass. rwsem rows (Jason
+ * Gunthorpe's page-table rwsem, never implemented in Linux): after each
+ * DONTNEED every table of any level that meets the range and has no entry
+ * left goes, PMD and PUD tables included; munmap keeps the kernel's
+ * floor/ceiling rule.
  */
 #define KIB(...)      ((const int64_t[]){__VA_ARGS__})
 #define PT_MAX_CHECKS 8
@@ -1076,6 +1080,7 @@ struct pgtable_case {
 		[PTSIM_STRATEGY_ATOMIC] = KIB(__VA_ARGS__),                                        \
 		[PTSIM_STRATEGY_PERCPU] = KIB(__VA_ARGS__),                                        \
 		[PTSIM_STRATEGY_BITFIELD] = KIB(__VA_ARGS__),                                      \
+		[PTSIM_STRATEGY_RWSEM] = KIB(__VA_ARGS__),                                         \
 	}
 
 static const struct pgtable_case pgtable_cases[] = {
@@ -1092,7 +1097,26 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(2056, 8, 0),
           [PTSIM_STRATEGY_ATOMIC] = KIB(2056, 8, 0),
           [PTSIM_STRATEGY_PERCPU] = KIB(2056, 8, 0),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(2056, 2056, 0)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(2056, 2056, 0),
+          [PTSIM_STRATEGY_RWSEM] = KIB(2056, 0, 0)}},
+        {"dontneed_1g_keeps_pud", /* [1 GiB written][2 MiB written]: DONTNEED of the first
+                                     GiB, 1 GiB-aligned: rcu/atomic/percpu free its 512 PTE
+                                     tables, rwsem its PMD table too; the PUD table stays
+                                     for the second mapping */
+         "mmap 0 0x40000000\n"
+         "mmap 0x40000000 0x200000\n"
+         "touch 0 0x40000000 w\n"
+         "touch 0x40000000 0x200000 w\n"
+         "check touched\n"
+         "madvise 0 0x40000000 dontneed\n"
+         "check dontneed\n",
+         2,
+         {[PTSIM_STRATEGY_NONE] = KIB(2064, 2064),
+          [PTSIM_STRATEGY_RCU] = KIB(2064, 16),
+          [PTSIM_STRATEGY_ATOMIC] = KIB(2064, 16),
+          [PTSIM_STRATEGY_PERCPU] = KIB(2064, 16),
+          [PTSIM_STRATEGY_BITFIELD] = KIB(2064, 2064),
+          [PTSIM_STRATEGY_RWSEM] = KIB(2064, 12)}},
         {"zero_page", /* shared trace: zero-page tables are freed by DONTNEED too */
          "mmap 0 0x4000000\n"
          "touch 0 0x4000000 r\n"
@@ -1104,7 +1128,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(136, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(136, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(136, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136),
+          [PTSIM_STRATEGY_RWSEM] = KIB(136, 0)}},
         {"madv_free", /* shared trace: MADV_FREE frees no table */
          "mmap 0 0x4000000\n"
          "touch 0 0x4000000 w\n"
@@ -1118,7 +1143,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(136, 136, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(136, 136, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(136, 136, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136, 136)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136, 136),
+          [PTSIM_STRATEGY_RWSEM] = KIB(136, 136, 0)}},
         {"partial_keep_one", /* shared trace: a partial DONTNEED never frees under rcu */
          "mmap 0 0x1000000\n"
          "touch 0 0x1000000 w\n"
@@ -1133,7 +1159,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(40, 40, 40),
           [PTSIM_STRATEGY_ATOMIC] = KIB(40, 40, 36),
           [PTSIM_STRATEGY_PERCPU] = KIB(40, 40, 36),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(40, 40, 40)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(40, 40, 40),
+          [PTSIM_STRATEGY_RWSEM] = KIB(40, 40, 36)}},
         {"munmap_part", /* shared trace: munmap of part of a table keeps the table */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1156,7 +1183,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(20, 16),
           [PTSIM_STRATEGY_ATOMIC] = KIB(20, 16),
           [PTSIM_STRATEGY_PERCPU] = KIB(20, 16),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(20, 20)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(20, 20),
+          [PTSIM_STRATEGY_RWSEM] = KIB(20, 16)}},
         {"dontneed_split_vmas", /* [wRww]: madvise zaps VMA by VMA, so the first table is
                                    never zapped whole in one call and stays under rcu */
          "mmap 0 0x400000\n"
@@ -1170,7 +1198,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 0)}},
         {"zero_and_written", /* [rrww]: MADV_FREE keeps both tables, DONTNEED frees both */
          "mmap 0 0x400000\n"
          "touch 0 0x200000 r\n"
@@ -1185,7 +1214,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 16, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 16, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 16, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 16, 0)}},
         {"populate", /* POPULATE_READ, DONTNEED, POPULATE_WRITE: tables come back */
          "mmap 0 0x400000\n"
          "madvise 0 0x400000 populate_read\n"
@@ -1199,7 +1229,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 8, 16),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 8, 16),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 8, 16),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 0, 16)}},
         {"dontneed_then_write", /* a freed table is allocated again by the next fault */
          "mmap 0 0x200000\n"
          "touch 0 0x200000 w\n"
@@ -1212,7 +1243,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(8, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(8, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(8, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12),
+          [PTSIM_STRATEGY_RWSEM] = KIB(0, 12)}},
         {"munmap_middle_two_tables", /* [w  w]: both tables still serve a VMA */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1293,7 +1325,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(12, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(12, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(12, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12),
+          [PTSIM_STRATEGY_RWSEM] = KIB(12, 0)}},
         {"dontneed_vmas_split_at_table", /* [wwRR]: each VMA covers a whole table: both go */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1306,7 +1339,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 0)}},
         {"gap_filled_merges_left", /* [A C B]: A and B written apart (two anon_vmas), C mapped
                                       between them: the kernel merges C into A, the left
                                       neighbour, so DONTNEED of [0, 2M) is one VMA over one
@@ -1324,7 +1358,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 12)}},
         {"fork_1g", /* shared trace */
          "mmap 0 0x40000000\n"
          "touch 0 0x40000000 w\n"
@@ -1372,7 +1407,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(12, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(12, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(12, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(12, 12)}},
         {"fork_empty_table", /* an empty table kept by the parent is copied empty */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1385,7 +1421,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 16),
           [PTSIM_STRATEGY_ATOMIC] = KIB(12, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(12, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(12, 12)}},
 };
 
 static void test_pgtable_case(void **state)
