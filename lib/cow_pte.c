@@ -30,6 +30,7 @@ static void cow_pte_disown(struct ptsim_mm *mm, struct ptdesc *d)
 	d->mm = NULL;
 	d->parent = NULL;
 	atomic_add(&nr_unowned, 1);
+	stat_inc(&mm_ts(mm)->cow_pte_disowned, 1);
 }
 
 /* The link count drops by one (PTL held). */
@@ -154,6 +155,7 @@ int cow_pte_break(struct ptsim_mm *mm, pte_t *pmdp)
 				d->parent = pmdp;
 				atomic_add(&nr_unowned, -1);
 				mm_account_table(mm, PT_LEVEL_PTE, 1);
+				stat_inc(&ts->cow_pte_adopted, 1);
 			}
 			set_pte(pmdp, pmdval | _PAGE_RW);
 			spin_unlock(&d->ptl);

@@ -35,6 +35,7 @@ struct mm_thread_stats {
 	uint64_t gp_waits, gp_wait_ns; /* synchronous grace periods (percpu) */
 	uint64_t irqs_off_seq;         /* odd while the owner is in an irqs-off section (tlb.c) */
 	uint64_t cow_pte_shared, cow_pte_copied, cow_pte_reused, cow_pte_dropped; /* cow_pte.c */
+	uint64_t cow_pte_adopted, cow_pte_disowned;
 	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
 } __attribute__((aligned(64)));
 

@@ -46,6 +46,8 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 		st->cow_pte_copied += READ_ONCE(s->cow_pte_copied);
 		st->cow_pte_reused += READ_ONCE(s->cow_pte_reused);
 		st->cow_pte_dropped += READ_ONCE(s->cow_pte_dropped);
+		st->cow_pte_adopted += READ_ONCE(s->cow_pte_adopted);
+		st->cow_pte_disowned += READ_ONCE(s->cow_pte_disowned);
 	}
 	spin_unlock(&mm->stats_lock);
 	st->faults = st->faults_read + st->faults_write + st->faults_cow;
@@ -187,6 +189,8 @@ static const struct stat_name mm_names[] = {
         MM(cow_pte_copied),
         MM(cow_pte_reused),
         MM(cow_pte_dropped),
+        MM(cow_pte_adopted),
+        MM(cow_pte_disowned),
 };
 
 static const struct stat_name global_names[] = {

@@ -216,6 +216,12 @@ struct ptsim_mm_stats {
 	uint64_t cow_pte_copied;
 	uint64_t cow_pte_reused;
 	uint64_t cow_pte_dropped;
+	/* pgtables_bytes moving without an allocation or a free: shared tables
+	 * this mm took the charge of (reusing one nobody owned) or gave it up
+	 * (breaking COW or dropping the link as owner). PTE tables allocated
+	 * - freed + adopted - disowned = nr_pte_tables. */
+	uint64_t cow_pte_adopted;
+	uint64_t cow_pte_disowned;
 };
 /*
  * Statistics, read without the mmap lock (so the read shows in no lock
