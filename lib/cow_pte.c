@@ -100,11 +100,12 @@ int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, p
 		atomic_add(&nr_shared, 1);
 	/* Both links read-only: any write through them faults. */
 	set_pte(src_pmdp, pmdval & ~_PAGE_RW);
+	spin_unlock(&d->ptl);
+	spin_unlock(pml);
+	/* The child is not running yet: its PMD lock nests under nothing. */
 	spin_lock(dst_pml, dst_st);
 	__atomic_store_n(dst_pmdp, pmdval & ~_PAGE_RW, __ATOMIC_RELEASE);
 	spin_unlock(dst_pml);
-	spin_unlock(&d->ptl);
-	spin_unlock(pml);
 	stat_inc(&ts->rss, frames);
 	stat_inc(&ts->zero_ptes, zero);
 	stat_inc(&mm_ts(src)->cow_pte_shared, 1);
