@@ -13,6 +13,7 @@
 #include "pgalloc.h"
 #include "strategy.h"
 #include "tlb.h"
+#include "uaf.h"
 
 static int64_t nr_shared, nr_unowned; /* cow_pte_global_stats() */
 
@@ -38,6 +39,19 @@ static void cow_pte_put_ref(struct ptdesc *d)
 {
 	if (--d->cow_ref == 1)
 		atomic_add(&nr_shared, -1);
+}
+
+/*
+ * Checked mode: a freed table behind our PMD entry (only the mutant frees a
+ * shared table) is reported, and unlinked from this mm under its PMD lock,
+ * as every walker backs off from a freed table as if it were absent.
+ */
+static bool cow_pte_table_freed(pte_t *pmdp, pte_t pmdval, const char *op)
+{
+	if (uaf_table_ok(entry_table(pmdval), op, 0))
+		return false;
+	set_pte(pmdp, 0);
+	return true;
 }
 
 /* A pinned frame mapped only by src cannot be shared (copy_present_pte()
@@ -71,6 +85,10 @@ int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, p
 	pmdval = pt_entry_read(src_pmdp);
 	table = entry_table(pmdval);
 	d = ptdesc_of(table);
+	if (cow_pte_table_freed(src_pmdp, pmdval, "cow_pte_share")) {
+		spin_unlock(pml);
+		return 1;
+	}
 	spin_lock(&d->ptl, &mm_ts(src)->ptl);
 	if (!cow_pte_shareable(table)) {
 		spin_unlock(&d->ptl);
@@ -148,6 +166,8 @@ int cow_pte_break(struct ptsim_mm *mm, pte_t *pmdp)
 		if (!pmd_cow(pmdval))
 			break; /* another thread of ours broke it */
 		d = ptdesc_of(entry_table(pmdval));
+		if (cow_pte_table_freed(pmdp, pmdval, "cow_pte_break"))
+			break;
 		spin_lock(&d->ptl, &ts->ptl);
 		if (d->cow_ref == 1) {
 			/* Reuse: the last link. Ownerless, it charges us now. */
@@ -232,6 +252,10 @@ bool cow_pte_unshare(struct ptsim_mm *mm, pte_t *pmdp)
 	}
 	table = entry_table(pmdval);
 	d = ptdesc_of(table);
+	if (cow_pte_table_freed(pmdp, pmdval, "cow_pte_unshare")) {
+		spin_unlock(pml);
+		return true;
+	}
 	spin_lock(&d->ptl, &ts->ptl);
 	if (d->cow_ref == 1) {
 		spin_unlock(&d->ptl);

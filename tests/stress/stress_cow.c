@@ -276,8 +276,9 @@ static int run_threads(void)
 #define ROUNDS 10
 
 /* One round: true if the detector or the checker saw the shared table freed. */
-static bool mutant_round(int mutant)
+static bool mutant_round(int mutant, int r)
 {
+	bool by_detector, by_checker;
 	struct ptsim_mm *parent = new_parent(mutant), *child = NULL;
 	uint64_t uaf0 = ptsim_uaf_count(), pte = 0;
 	bool caught;
@@ -295,7 +296,12 @@ static bool mutant_round(int mutant)
 	/* The parent reads what it wrote there. */
 	ptsim_touch(parent, BASE, PTSIM_PMD_SIZE, PTSIM_ACCESS_READ);
 	ptsim_get_pte(parent, BASE, &pte);
-	caught = ptsim_uaf_count() != uaf0 || ptsim_mm_check(parent, msg, sizeof(msg)) != 0;
+	by_detector = ptsim_uaf_count() != uaf0;
+	by_checker = ptsim_mm_check(parent, msg, sizeof(msg)) != 0;
+	if (mutant && r == 0)
+		printf("stress_cow --mutant: detector %s, ptsim_mm_check(): %s\n",
+		       by_detector ? "reported it" : "silent", by_checker ? msg : "passed");
+	caught = by_detector || by_checker;
 	if (!mutant)
 		ptsim_mm_destroy(parent);
 	return caught;
@@ -306,8 +312,8 @@ static int run_mutant(void)
 	int caught = 0, clean = 0;
 
 	for (int r = 0; r < ROUNDS; r++) {
-		caught += mutant_round(1);
-		clean += !mutant_round(0);
+		caught += mutant_round(1, r);
+		clean += !mutant_round(0, r);
 	}
 	printf("stress_cow --mutant %s: mutant caught in %d/%d rounds, real option clean in "
 	       "%d/%d\n",
