@@ -275,7 +275,8 @@ static int run_threads(void)
 
 #define ROUNDS 10
 
-/* One round: true if the detector or the checker saw the shared table freed. */
+/* One round: the mutant is caught when both the detector and the checker saw
+ * the shared table freed; the real option is clean when neither did. */
 static bool mutant_round(int mutant, int r)
 {
 	bool by_detector, by_checker;
@@ -301,7 +302,7 @@ static bool mutant_round(int mutant, int r)
 	if (mutant && r == 0)
 		printf("stress_cow --mutant: detector %s, ptsim_mm_check(): %s\n",
 		       by_detector ? "reported it" : "silent", by_checker ? msg : "passed");
-	caught = by_detector || by_checker;
+	caught = mutant ? by_detector && by_checker : by_detector || by_checker;
 	if (!mutant)
 		ptsim_mm_destroy(parent);
 	return caught;
