@@ -8,6 +8,7 @@
  */
 #include "zap.h"
 
+#include "cow_pte.h"
 #include "pgalloc.h"
 #include "strategy.h"
 
@@ -35,6 +36,11 @@ static void free_table_entry(struct ptsim_mm *mm, pte_t *p)
 {
 	struct ptdesc *d = ptdesc_of(entry_table(pt_entry_read(p)));
 
+	/* A table other mms still link is not ours to free: drop the link
+	 * (or reuse the table if it is ours alone now, and free it). */
+	if (d->level == PT_LEVEL_PTE && pmd_cow(pt_entry_read(p)) && !cow_pte_mutant(mm) &&
+	    cow_pte_unshare(mm, p))
+		return;
 	set_pte(p, 0);
 	count_freed(mm, d, &mm_ts(mm)->freed_unmap);
 	pt_unlinked_free(mm, d);
@@ -152,7 +158,8 @@ static void free_empty_range(struct ptsim_mm *mm, pte_t *table, int level, uint6
 		pte_t *p = &table[pt_index(addr, level)];
 		pte_t e = pt_entry_read(p);
 
-		if (!pte_none(e)) {
+		/* A COW link's table is other mms' too: never ours to free. */
+		if (!pte_none(e) && !(level == PT_LEVEL_PMD && pmd_cow(e))) {
 			pte_t *child = entry_table(e);
 
 			if (level + 1 < PT_LEVEL_PTE)
