@@ -40,6 +40,8 @@
 
 #include <ptsim/ptsim.h>
 
+#include "stress_util.h"
+
 #define MiB     (1ULL << 20)
 #define GiB     (1ULL << 30)
 #define PG      PTSIM_PAGE_SIZE
@@ -64,21 +66,15 @@ static void check_rc(const char *what, int rc)
 		fprintf(stderr, "rwsem_levels: %s = %d (%s)\n", what, rc, strerror(-rc));
 }
 
-static unsigned next_rand(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return *seed >> 8;
-}
-
 /* A random page-aligned [start, start+len) inside one region. */
 static void random_range(unsigned *seed, uint64_t *start, uint64_t *len)
 {
 	static const uint64_t base[3] = {V1, V2, V3}, size[3] = {V1_LEN, V2_LEN, V3_LEN};
-	unsigned r = next_rand(seed) % 3;
-	uint64_t pages = size[r] / PG, first = next_rand(seed) % pages;
+	unsigned r = stress_rand(seed) % 3;
+	uint64_t pages = size[r] / PG, first = stress_rand(seed) % pages;
 
 	*start = base[r] + first * PG;
-	*len = (1 + next_rand(seed) % (pages - first)) * PG;
+	*len = (1 + stress_rand(seed) % (pages - first)) * PG;
 }
 
 static void *faulter(void *arg)
@@ -91,7 +87,7 @@ static void *faulter(void *arg)
 		random_range(&seed, &start, &len);
 		if (len > 64 * PG)
 			len = 64 * PG;
-		check_rc("ptsim_touch", ptsim_touch(mm, start, len, next_rand(&seed) & 1));
+		check_rc("ptsim_touch", ptsim_touch(mm, start, len, stress_rand(&seed) & 1));
 		atomic_fetch_add(&ops, 1);
 	}
 	return NULL;
@@ -103,7 +99,7 @@ static void *zapper(void *arg)
 
 	while (!atomic_load(&stop)) {
 		uint64_t start, len;
-		unsigned r = next_rand(&seed) % 8;
+		unsigned r = stress_rand(&seed) % 8;
 
 		random_range(&seed, &start, &len);
 		if (r == 0) { /* whole regions: every level below them empties */
@@ -126,7 +122,7 @@ static void *remapper(void *arg)
 	while (!atomic_load(&stop)) {
 		uint64_t got;
 
-		if (next_rand(&seed) & 1) {
+		if (stress_rand(&seed) & 1) {
 			check_rc("munmap V3", ptsim_munmap(mm, V3, V3_LEN));
 			check_rc("mmap V3",
 			         ptsim_mmap(mm, V3, V3_LEN, PROT_RW, PTSIM_MAP_FIXED, &got));
@@ -181,7 +177,7 @@ static void *gup(void *arg)
 
 		random_range(&seed, &start, &len);
 		n = (int)(len / PG < 16 ? len / PG : 16);
-		n = ptsim_gup_fast(mm, start, n, next_rand(&seed) & 1, pfns);
+		n = ptsim_gup_fast(mm, start, n, stress_rand(&seed) & 1, pfns);
 		if (n < 0)
 			check_rc("ptsim_gup_fast", n);
 		else
@@ -209,14 +205,6 @@ static void *forker(void *arg)
 	return NULL;
 }
 
-static double run_seconds(void)
-{
-	const char *e = getenv("PTSIM_STRESS_SECONDS");
-	double s = e ? atof(e) : 2.0;
-
-	return s > 0 ? s : 2.0;
-}
-
 static int expect(const char *what, int ok)
 {
 	if (!ok)
@@ -232,7 +220,7 @@ int main(void)
 	struct ptsim_mm_stats st;
 	pthread_t t[N];
 	char msg[256] = "ptsim_mm_check";
-	double secs = run_seconds();
+	double secs = stress_seconds();
 	uint64_t got, uaf0;
 	int bad = 0, rc;
 
