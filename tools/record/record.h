@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptsim-record internals: an LD_PRELOAD interposer that writes a replay
+ * trace (docs/traces.md, docs/record.md) of a real process's memory calls
+ * and of the pages it touched, with the kernel's VmPTE and VmRSS at each
+ * checkpoint.
+ *
+ * Nothing here may allocate through malloc or call the interposed functions:
+ * the recorder's own memory is one region mapped with a raw system call at
+ * start, in a 512 GiB slot of its own (REC_REGION_ADDR), so that its page
+ * tables are its own and can be measured once and taken off every figure.
+ */
+#ifndef PTSIM_TOOLS_RECORD_H
+#define PTSIM_TOOLS_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define REC_PAGE_SIZE     4096ULL
+#define REC_REGION_ADDR   0x600000000000ULL /* one PGD entry, nothing else there */
+#define REC_REGION_SIZE   (8ULL << 20)
+#define REC_TASK_SIZE     0x00007ffffffff000ULL
+#define REC_MAX_AREAS     16384
+#define REC_MAX_THREADS   64 /* as the replay's tN prefixes */
+#define REC_OUT_SIZE      (1U << 20)
+#define REC_MAPS_SIZE     (2U << 20)
+#define REC_NR_REGIONS    4096 /* PAGEMAP_SCAN results per call */
+#define REC_NR_PM         8192 /* pagemap entries per read in the fallback */
+#define REC_PROT_UNMAPPED (-1)
+
+/* A stretch of the address space with one protection (PROT_* bits). */
+struct rec_area {
+	uint64_t start, end;
+	int prot;
+};
+
+/* PAGEMAP_SCAN's result, as linux/fs.h (6.7+) defines it. */
+struct rec_page_region {
+	uint64_t start, end, categories;
+};
+
+struct rec_state {
+	char out[REC_OUT_SIZE]; /* trace text not yet written */
+	char maps[REC_MAPS_SIZE];
+	struct rec_area model[REC_MAX_AREAS]; /* the layout as the trace has it so far */
+	struct rec_area fresh[REC_MAX_AREAS]; /* the layout /proc/self/maps shows now */
+	struct rec_page_region regions[REC_NR_REGIONS];
+	uint64_t pm[REC_NR_PM];
+	pid_t tids[REC_MAX_THREADS];
+	size_t out_len;
+	int nr_model, nr_fresh, nr_tids;
+	int fd;         /* the trace file */
+	int pagemap_fd; /* /proc/self/pagemap, or -1: no touches can be recorded */
+	int scan_mode;  /* 1: PAGEMAP_SCAN works, 0: read the pagemap, -1: not tried yet */
+	int64_t own_vmpte_kb, own_rss_kb; /* what the region itself adds, measured at start */
+	uint64_t nr_checkpoints;
+	uint64_t last_checkpoint_ns, interval_ns;
+	uint64_t nr_resyncs, nr_ops;
+};
+
+/* record_out.c: the trace text */
+void rec_put(struct rec_state *st, const char *s);
+void rec_put_hex(struct rec_state *st, uint64_t v);
+void rec_put_dec(struct rec_state *st, int64_t v);
+/* "tN " (every operation line starts with its thread) */
+void rec_put_thread(struct rec_state *st, int tid);
+/* "tN OP 0xADDR 0xLEN" (the caller adds any word and the newline) */
+void rec_put_range(struct rec_state *st, int tid, const char *op, uint64_t addr, uint64_t len);
+const char *rec_prot_word(int prot);
+void rec_flush(struct rec_state *st);
+
+/* record_layout.c: the layout model and /proc/self/maps */
+void rec_model_set(struct rec_state *st, uint64_t start, uint64_t end, int prot);
+bool rec_model_covers(const struct rec_state *st, uint64_t start, uint64_t end);
+bool rec_model_overlaps(const struct rec_state *st, uint64_t start, uint64_t end);
+int rec_model_prot_at(const struct rec_state *st, uint64_t addr);
+/* Brings the model up to /proc/self/maps, writing what changed as operations. */
+int rec_resync(struct rec_state *st, int tid);
+
+/* record_pagemap.c: which pages are present */
+/* Writes a touch for each run of present pages in [start, end), within the model. */
+void rec_touch_present(struct rec_state *st, int tid, uint64_t start, uint64_t end);
+
+/* raw system calls, so that nothing of the recorder goes through the hooks */
+long rec_raw_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t off);
+int rec_read_file(const char *path, char *buf, size_t size, size_t *len);
+
+#endif /* PTSIM_TOOLS_RECORD_H */
