@@ -41,13 +41,32 @@ struct rec_page_region {
 	uint64_t start, end, categories;
 };
 
+/* A run of present pages that a checkpoint wrote. */
+struct rec_run {
+	uint64_t start, end;
+};
+#define REC_MAX_RUNS 32768
+
+#define REC_TICKER_STACK (256U << 10)
+
 struct rec_state {
+	/* the checkpoint thread's stack: glibc maps none for it, so it is not in the trace */
+	char ticker_stack[REC_TICKER_STACK] __attribute__((aligned(4096)));
 	char out[REC_OUT_SIZE]; /* trace text not yet written */
 	char maps[REC_MAPS_SIZE];
 	struct rec_area model[REC_MAX_AREAS]; /* the layout as the trace has it so far */
 	struct rec_area fresh[REC_MAX_AREAS]; /* the layout /proc/self/maps shows now */
 	struct rec_page_region regions[REC_NR_REGIONS];
 	uint64_t pm[REC_NR_PM];
+	/*
+	 * The runs the last checkpoint wrote: a checkpoint leaves out a run the
+	 * replay already has, unless a zap (munmap, madvise, MAP_FIXED,
+	 * mremap) was written since. nr_prev_runs < 0: write them all.
+	 */
+	struct rec_run prev_runs[REC_MAX_RUNS], cur_runs[REC_MAX_RUNS];
+	int nr_prev_runs, nr_cur_runs;
+	bool in_checkpoint; /* touches are being written by a checkpoint */
+	bool zapped;        /* a zap was written since the last checkpoint */
 	pid_t tids[REC_MAX_THREADS];
 	size_t out_len;
 	int nr_model, nr_fresh, nr_tids;

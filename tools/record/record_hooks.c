@@ -113,12 +113,23 @@ static void checkpoint(int tid, const char *label)
 		if (read_usage(&pte0, &rss0))
 			return;
 		rec_resync(st, tid);
+		st->in_checkpoint = true;
+		st->nr_cur_runs = 0;
 		rec_touch_present(st, tid, 0, REC_TASK_SIZE);
+		st->in_checkpoint = false;
 		if (read_usage(&pte1, &rss1))
 			return;
 		if (pte1 == pte0)
 			break;
 	}
+	if (st->nr_cur_runs <= REC_MAX_RUNS) {
+		memcpy(st->prev_runs, st->cur_runs,
+		       (size_t)st->nr_cur_runs * sizeof(st->cur_runs[0]));
+		st->nr_prev_runs = st->nr_cur_runs;
+	} else {
+		st->nr_prev_runs = 0;
+	}
+	st->zapped = false;
 	rec_put_thread(st, tid);
 	rec_put(st, "checkpoint ");
 	rec_put(st, label);
@@ -163,6 +174,9 @@ static void know_range(int tid, uint64_t start, uint64_t end)
 
 static void put_op(int tid, const char *op, uint64_t addr, uint64_t len, const char *word)
 {
+	/* conservative: any of these may have taken pages the last checkpoint wrote */
+	if (strcmp(op, "munmap") == 0 || strcmp(op, "madvise") == 0)
+		st->zapped = true;
 	rec_put_range(st, tid, op, addr, len);
 	if (word) {
 		rec_put(st, " ");
@@ -180,8 +194,10 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 	if (tid < 0)
 		return (void *)rec_raw_mmap(a, len, prot, flags, fd, off);
-	if ((flags & MAP_FIXED) && rec_model_overlaps(st, a, a + l))
+	if ((flags & MAP_FIXED) && rec_model_overlaps(st, a, a + l)) {
 		rec_touch_present(st, tid, a, a + l); /* what MAP_FIXED replaces */
+		st->zapped = true;
+	}
 	r = rec_raw_mmap(a, len, prot, flags, fd, off);
 	if (r < 0 && r > -4096) {
 		errno = (int)-r;
@@ -435,8 +451,47 @@ static void start_stream(const char *why)
 	st->nr_tids = 0;
 	st->nr_model = 0;
 	st->nr_checkpoints = 0;
+	st->nr_prev_runs = 0;
 	put_header(why);
 	checkpoint(rec_tid(), "start");
+}
+
+/*
+ * The checkpoint thread: a program that makes no memory call for a while
+ * still gets its checkpoints. Its stack is in the recorder's region, so
+ * glibc maps nothing for it (its TLS block is malloc'ed by glibc, a few
+ * hundred bytes of the program's heap). What it finds (layout changes,
+ * touches) is written as thread 0's, the program's main thread.
+ */
+static void *ticker_main(void *arg)
+{
+	struct timespec ts = {.tv_sec = (time_t)(st->interval_ns / 1000000000ULL),
+	                      .tv_nsec = (long)(st->interval_ns % 1000000000ULL)};
+
+	(void)arg;
+	for (;;) {
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&rec_lock);
+		if (!rec_ready) {
+			pthread_mutex_unlock(&rec_lock);
+			return NULL;
+		}
+		maybe_checkpoint(0);
+		pthread_mutex_unlock(&rec_lock);
+	}
+}
+
+static void start_ticker(void)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+
+	if (st->interval_ns == 0 || pthread_attr_init(&attr))
+		return;
+	if (pthread_attr_setstack(&attr, st->ticker_stack, sizeof(st->ticker_stack)) == 0 &&
+	    pthread_create(&th, &attr, ticker_main, NULL) == 0)
+		pthread_detach(th);
+	pthread_attr_destroy(&attr);
 }
 
 static void atfork_prepare(void)
@@ -468,6 +523,7 @@ static void atfork_child(void)
 	        (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	st->scan_mode = -1;
 	start_stream(" (a forked child)");
+	start_ticker(); /* threads do not survive fork */
 }
 
 /*
@@ -530,6 +586,7 @@ __attribute__((constructor)) static void rec_init(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	start_stream("");
 	rec_ready = true;
+	start_ticker();
 }
 
 __attribute__((destructor)) static void rec_fini(void)

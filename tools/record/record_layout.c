@@ -173,6 +173,7 @@ static void write_change(struct rec_state *st, int tid, const struct pending *p)
 	uint64_t len = p->end - p->start;
 
 	if (p->new_prot == REC_PROT_UNMAPPED) {
+		st->zapped = true;
 		rec_put_range(st, tid, "munmap", p->start, len);
 		rec_put(st, "\n");
 		return;

@@ -24,8 +24,34 @@ struct rec_pm_scan_arg {
 #define REC_PAGE_IS_PRESENT (1ULL << 3)
 #define REC_PM_PRESENT      (1ULL << 63)
 
+/* Whether the last checkpoint wrote a run that holds [start, end). */
+static bool in_prev_runs(const struct rec_state *st, uint64_t start, uint64_t end)
+{
+	int lo = 0, hi = st->nr_prev_runs;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (st->prev_runs[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < st->nr_prev_runs && st->prev_runs[lo].start <= start &&
+	       st->prev_runs[lo].end >= end;
+}
+
 static void put_touch(struct rec_state *st, int tid, uint64_t start, uint64_t end, int prot)
 {
+	if (st->in_checkpoint) {
+		bool known = !st->zapped && in_prev_runs(st, start, end);
+
+		if (st->nr_cur_runs < REC_MAX_RUNS)
+			st->cur_runs[st->nr_cur_runs] = (struct rec_run){start, end};
+		st->nr_cur_runs++;
+		if (known)
+			return; /* the replay has these pages: nothing has zapped them since */
+	}
 	rec_put_range(st, tid, "touch", start, end - start);
 	rec_put(st, prot & PROT_WRITE ? " w\n" : " r\n");
 }
