@@ -78,16 +78,28 @@ sh "$here/../tools/record_compare.sh" --series "$out/series.csv" "$replay" "$out
 sh "$here/../tools/record_compare.sh" --csv "$replay" "$out/redis.trace" >"$out/compare.csv"
 
 if [ "$overhead" = --overhead ]; then
-	echo "== overhead: the same workload, 3 times each way, alternating"
-	for i in 1 2 3; do
+	runs=${RUNS:-5}
+	echo "== overhead: the same workload, $runs times each way, alternating"
+	: >"$out/overhead.txt"
+	for i in $(seq "$runs"); do
 		start_redis
-		workload | tr '\r' '\n' | grep 'requests per second' | sed "s/^/plain $i /" >>"$out/overhead.txt"
+		workload | tr '\r' '\n' | grep 'requests per second' |
+			awk -v m=plain '{ print m, NR "-" $1, $2 }' >>"$out/overhead.txt"
 		stop_redis
 		start_redis -o "$out/overhead.trace" -i 100
-		workload | tr '\r' '\n' | grep 'requests per second' | sed "s/^/recorded $i /" >>"$out/overhead.txt"
+		workload | tr '\r' '\n' | grep 'requests per second' |
+			awk -v m=recorded '{ print m, NR "-" $1, $2 }' >>"$out/overhead.txt"
 		stop_redis
+		grep '^# recorder:' "$out/overhead.trace"
 	done
-	awk '{ gsub(":", "", $3); key = $1 " " $3; v[key] = v[key] " " $4 }
-	END { for (k in v) print k ":" v[k] }' "$out/overhead.txt" | sort -k2,2 -k1,1
+	# median requests/s per phase, without and with the recorder
+	printf "%-10s %14s %14s %8s\n" phase "plain req/s" "recorded req/s" ratio
+	for ph in $(awk '{ print $2 }' "$out/overhead.txt" | sort -u); do
+		p=$(awk -v ph="$ph" '$1 == "plain" && $2 == ph { print $3 }' "$out/overhead.txt" |
+			sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		r=$(awk -v ph="$ph" '$1 == "recorded" && $2 == ph { print $3 }' "$out/overhead.txt" |
+			sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		echo "$ph $p $r" | awk '{ printf "%-10s %14.0f %14.0f %8.3f\n", $1, $2, $3, $3 / $2 }'
+	done
 fi
 exit $rc

@@ -77,6 +77,7 @@ struct rec_state {
 	uint64_t nr_checkpoints;
 	uint64_t last_checkpoint_ns, interval_ns;
 	uint64_t nr_resyncs, nr_ops;
+	uint64_t checkpoint_ns, hook_ns; /* time spent in checkpoints, and in hooks besides */
 };
 
 /* record_out.c: the trace text */

@@ -108,6 +108,7 @@ static int read_usage(int64_t *vmpte_kb, int64_t *rss_kb)
 static void checkpoint(int tid, const char *label)
 {
 	int64_t pte0, rss0, pte1 = 0, rss1 = 0;
+	uint64_t t0 = now_ns();
 
 	for (int tries = 0; tries < 4; tries++) {
 		if (read_usage(&pte0, &rss0))
@@ -141,6 +142,7 @@ static void checkpoint(int tid, const char *label)
 	rec_put(st, "\n");
 	rec_flush(st);
 	st->last_checkpoint_ns = now_ns();
+	st->checkpoint_ns += st->last_checkpoint_ns - t0;
 }
 
 static void maybe_checkpoint(int tid)
@@ -150,17 +152,21 @@ static void maybe_checkpoint(int tid)
 }
 
 /* Enters a hook: the lock, and the caller's thread number. -1: pass through. */
+static uint64_t hook_start_ns; /* under the lock */
+
 static int hook_enter(void)
 {
 	if (!rec_ready)
 		return -1;
 	pthread_mutex_lock(&rec_lock);
 	st->nr_ops++;
+	hook_start_ns = now_ns();
 	return rec_tid();
 }
 
 static void hook_leave(int tid)
 {
+	st->hook_ns += now_ns() - hook_start_ns;
 	maybe_checkpoint(tid);
 	pthread_mutex_unlock(&rec_lock);
 }
@@ -595,6 +601,19 @@ __attribute__((destructor)) static void rec_fini(void)
 		return;
 	pthread_mutex_lock(&rec_lock);
 	checkpoint(rec_tid(), "exit");
+	/* the recorder's own cost, for docs/record.md (the real calls included) */
+	rec_put(st, "# recorder: ");
+	rec_put_dec(st, (int64_t)st->nr_ops);
+	rec_put(st, " calls hooked, ");
+	rec_put_dec(st, (int64_t)(st->hook_ns / 1000));
+	rec_put(st, " us in them; ");
+	rec_put_dec(st, (int64_t)st->nr_checkpoints);
+	rec_put(st, " checkpoints, ");
+	rec_put_dec(st, (int64_t)(st->checkpoint_ns / 1000));
+	rec_put(st, " us in them; ");
+	rec_put_dec(st, (int64_t)st->nr_resyncs);
+	rec_put(st, " reads of /proc/self/maps\n");
+	rec_flush(st);
 	rec_ready = false;
 	if (st->fd >= 0)
 		syscall(SYS_close, st->fd);
