@@ -53,6 +53,7 @@ workload() {
 	redis-benchmark -p "$port" -q -n "$keys" -r "$keys" -d 1024 -P 16 -t set
 	redis-benchmark -p "$port" -q -n "$keys" -r "$keys" -P 16 -t get,lpush,lpop
 	redis-cli -p "$port" flushall >/dev/null
+	sleep 1 # let the frees finish before asking jemalloc to purge
 	redis-cli -p "$port" memory purge >/dev/null
 	sleep 0.3
 	redis-benchmark -p "$port" -q -n $((keys / 4)) -r $((keys / 4)) -d 256 -P 16 -t set,sadd
