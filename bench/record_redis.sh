@@ -77,6 +77,11 @@ echo "== every strategy"
 sh "$here/../tools/record_compare.sh" --series "$out/series.csv" "$replay" "$out/redis.trace" |
 	tee "$out/compare.txt"
 sh "$here/../tools/record_compare.sh" --csv "$replay" "$out/redis.trace" >"$out/compare.csv"
+if command -v gnuplot >/dev/null 2>&1; then
+	sh "$here/plot_record.sh" "$out/series.csv" "$out/vmpte.png" \
+		"redis-server $(redis-server --version | cut -d' ' -f3 | cut -d= -f2) recorded, replayed under every strategy" &&
+		echo "plot: $out/vmpte.png"
+fi
 
 if [ "$overhead" = --overhead ]; then
 	runs=${RUNS:-5}

@@ -77,7 +77,7 @@ if [ -n "$series" ]; then
 		awk '{ print $2 }' "$tmp/none.out" >"$tmp/col.label"
 		cols="$tmp/col.label $tmp/col.kernel"
 		for s in $strategies; do
-			awk '{ sub(/.*vmpte_kb=/, ""); sub(/ .*/, ""); print }' "$tmp/$s.out" >"$tmp/col.$s"
+			awk '{ split($3, kv, "="); print kv[2] }' "$tmp/$s.out" >"$tmp/col.$s"
 			cols="$cols $tmp/col.$s"
 		done
 		# shellcheck disable=SC2086 # the column files are one word each
