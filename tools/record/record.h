@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Only the interposed calls are the library's interface; the rest stays inside. */
+#pragma GCC visibility push(hidden)
+
 #define REC_PAGE_SIZE     4096ULL
 #define REC_REGION_ADDR   0x600000000000ULL /* one PGD entry, nothing else there */
 #define REC_REGION_SIZE   (8ULL << 20)
@@ -106,5 +109,33 @@ void rec_touch_present(struct rec_state *st, int tid, uint64_t start, uint64_t e
 /* raw system calls, so that nothing of the recorder goes through the hooks */
 long rec_raw_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t off);
 int rec_read_file(const char *path, char *buf, size_t size, size_t *len);
+
+/* record_syscall.c: returns the kernel's raw result (-errno); errno untouched */
+long rec_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern const char rec_syscall_ret[]; /* the address after its syscall instruction */
+
+/* record_core.c: the state, the lock, checkpoints */
+extern struct rec_state *rec_st; /* NULL until the region is mapped */
+/* Takes the lock and gives the caller's thread number; -1: not recording, pass through. */
+int rec_enter(void);
+void rec_leave(int tid);
+
+/*
+ * record_ops.c: each memory call, made for real (rec_syscall) and written
+ * with what it zaps; under the lock. Each returns the raw result.
+ */
+long rec_op_mmap(int tid, uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t off);
+long rec_op_munmap(int tid, uint64_t addr, uint64_t len);
+long rec_op_mprotect(int tid, uint64_t addr, uint64_t len, int prot);
+long rec_op_madvise(int tid, uint64_t addr, uint64_t len, int advice);
+long rec_op_mremap(int tid, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
+                   uint64_t new_addr);
+long rec_op_brk(int tid, uint64_t addr);
+
+/* record_trap.c: traps the C library's and the loader's own memory calls */
+/* 0 when installed; else -1 with *why saying why not (the maps resync is all there is). */
+int rec_trap_install(const char **why);
+
+#pragma GCC visibility pop
 
 #endif /* PTSIM_TOOLS_RECORD_H */

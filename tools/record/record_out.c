@@ -106,7 +106,7 @@ const char *rec_prot_word(int prot)
 
 long rec_raw_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t off)
 {
-	return syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	return rec_syscall(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
 
 /* Reads a whole (small) /proc file into buf, NUL-terminated. */
