@@ -358,6 +358,13 @@ static int run_op(struct replay_run *r, const struct replay_op *op_in)
 		return b->reclaim ? b->reclaim(env, &freed) : 0;
 	case REPLAY_GUP:
 		return run_gup(r, op);
+	case REPLAY_FORK:
+		if (!b->fork_child) {
+			snprintf(env->detail, sizeof(env->detail),
+			         "fork runs in the simulator only (use fork_check on the host)");
+			return -EOPNOTSUPP;
+		}
+		return b->fork_child(env);
 	}
 	return -EINVAL;
 }

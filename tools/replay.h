@@ -38,6 +38,7 @@ enum replay_kind {
 	REPLAY_CHECKPOINT, /* checkpoint LABEL VMPTE_KB RSS_KB: with recorded figures */
 	REPLAY_RECLAIM,    /* reclaim: the strategy's reclaim pass (ptsim_reclaim) */
 	REPLAY_GUP,        /* gup OFF LEN r|w: GUP-fast pins, then unpins */
+	REPLAY_FORK,       /* fork: go on in the child (a recorded child's trace) */
 };
 
 /* Thread prefixes t0 .. t(REPLAY_MAX_THREADS - 1). */
@@ -118,6 +119,8 @@ struct replay_backend {
 	int (*reclaim)(struct replay_env *env, int64_t *freed_bytes);
 	/* GUP-fast over the range: pins what is present, then unpins; *pinned pages. */
 	int (*gup)(struct replay_env *env, uint64_t addr, uint64_t len, int write, int *pinned);
+	/* Forks and goes on in the child, the parent dropped. NULL: not supported. */
+	int (*fork_child)(struct replay_env *env);
 	void (*destroy)(struct replay_env *env);
 };
 

@@ -78,6 +78,7 @@ static const struct op_syntax op_syntax[] = {
         {"baseline", REPLAY_BASELINE, 0, 0, "baseline", NULL},
         {"checkpoint", REPLAY_CHECKPOINT, 3, 3, "checkpoint LABEL VMPTE_KB RSS_KB", NULL},
         {"reclaim", REPLAY_RECLAIM, 0, 0, "reclaim", NULL},
+        {"fork", REPLAY_FORK, 0, 0, "fork", NULL},
 };
 
 #define NR_OPS (sizeof(op_syntax) / sizeof(op_syntax[0]))

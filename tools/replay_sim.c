@@ -149,6 +149,20 @@ static int sim_gup(struct replay_env *env, uint64_t addr, uint64_t len, int writ
 	return 0;
 }
 
+/* fork: the child's mm replaces the parent's, which exits. */
+static int sim_fork_child(struct replay_env *env)
+{
+	struct ptsim_mm *child = NULL;
+	int err = ptsim_fork(sim_mm(env), &child);
+
+	if (err)
+		return err;
+	err = sim_verify(env, child, "forked child");
+	ptsim_mm_destroy(sim_mm(env));
+	env->priv = child;
+	return err;
+}
+
 static void sim_destroy(struct replay_env *env)
 {
 	ptsim_mm_destroy(sim_mm(env));
@@ -167,6 +181,7 @@ static const struct replay_backend sim_backend = {
         .fork_vmpte = sim_fork_vmpte,
         .reclaim = sim_reclaim,
         .gup = sim_gup,
+        .fork_child = sim_fork_child,
         .destroy = sim_destroy,
 };
 

@@ -3,13 +3,17 @@
  * A small program for ptsim-record to record (tests/record/record_test.sh):
  * three threads map, touch, advise, protect, remap and unmap memory, and a
  * forked child does some of it too, with pauses for the recorder's
- * checkpoint thread. Nothing here knows about the recorder.
+ * checkpoint thread. The workers also fill and empty a malloc arena of
+ * their own, which glibc grows and trims with internal calls (mmap,
+ * mprotect, madvise) that only the recorder's seccomp trap sees. Nothing
+ * here knows about the recorder.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,11 +51,31 @@ static char *pmd_align(char *p)
 	return (char *)(((uintptr_t)p + PMD - 1) & ~(uintptr_t)(PMD - 1));
 }
 
+#define NR_BLOCKS  24
+#define BLOCK_SIZE 120000 /* under the mmap threshold: from the arena */
+
+/* 2.7 MiB of blocks in this thread's arena, then all freed: glibc trims the heap. */
+static void churn_arena(void)
+{
+	static __thread char *blocks[NR_BLOCKS];
+
+	for (int i = 0; i < NR_BLOCKS; i++) {
+		blocks[i] = malloc(BLOCK_SIZE);
+		if (!blocks[i])
+			exit(1);
+		memset(blocks[i], 1, BLOCK_SIZE);
+	}
+	pause_ms(30);
+	for (int i = NR_BLOCKS - 1; i >= 0; i--)
+		free(blocks[i]);
+}
+
 static void *worker(void *arg)
 {
 	long n = (long)arg;
 	char *p = map(8 * MIB), *q = pmd_align(p);
 
+	churn_arena();
 	touch(q, 4 * MIB);
 	pause_ms(30);
 	if (mprotect(q + 2 * MIB, 2 * MIB, PROT_READ))

@@ -43,6 +43,11 @@ trap 'rm -rf "$dir"' EXIT
 	echo "FAIL: '$prog' under ptsim-record exited with status $?"
 	exit 1
 }
+if ! grep -q "^# the C library's and the loader's own memory calls: trapped" "$dir/prog.trace"; then
+	echo "SKIP: the recorder could not trap the C library's own calls here, so the exact"
+	echo "VmPTE cannot be demanded: $(grep "^# the C library's" "$dir/prog.trace")"
+	exit 77
+fi
 fail=0
 check() { # what, condition result
 	if [ "$2" -ne 0 ]; then

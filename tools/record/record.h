@@ -72,6 +72,10 @@ struct rec_state {
 	bool zapped;        /* a zap was written since the last checkpoint */
 	pid_t tids[REC_MAX_THREADS];
 	size_t out_len;
+	uint64_t written;    /* bytes of the current trace file written so far */
+	uint64_t fork_bytes; /* its length when the last fork happened */
+	int fork_tid;        /* the thread that forked */
+	char path[4200];     /* the current trace file */
 	int nr_model, nr_fresh, nr_tids;
 	int fd;         /* the trace file */
 	int pagemap_fd; /* /proc/self/pagemap, or -1: no touches can be recorded */

@@ -180,11 +180,13 @@ static void put_header(const char *why)
 /* Opens FILE, or FILE.PID when FILE is taken (a forked or exec'd process). */
 static int open_output(void)
 {
-	char path[sizeof(out_path) + 24], digits[16];
+	char *path = st->path, digits[16];
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, out_path,
 	                      O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	size_t n = strlen(out_path), k = 0;
 
+	st->written = 0;
+	memcpy(path, out_path, n + 1);
 	if (fd >= 0 || errno != EEXIST)
 		return fd;
 	memcpy(path, out_path, n);
@@ -249,13 +251,69 @@ static void start_ticker(void)
 	pthread_attr_destroy(&attr);
 }
 
+/* Copies the first `len` bytes of the file at `from` to fd; the bytes copied. */
+static uint64_t copy_prefix(const char *from, int fd, uint64_t len)
+{
+	int in = (int)syscall(SYS_openat, AT_FDCWD, from, O_RDONLY | O_CLOEXEC);
+	uint64_t done = 0;
+
+	if (in < 0)
+		return 0;
+	while (done < len) {
+		uint64_t want = len - done < sizeof(st->maps) ? len - done : sizeof(st->maps);
+		ssize_t r = syscall(SYS_read, in, st->maps, want), w = 0;
+
+		if (r <= 0)
+			break;
+		while (w < r) {
+			ssize_t k = syscall(SYS_write, fd, st->maps + w, (size_t)(r - w));
+
+			if (k <= 0)
+				break;
+			w += k;
+		}
+		done += (uint64_t)w;
+		if (w < r)
+			break;
+	}
+	syscall(SYS_close, in);
+	return done;
+}
+
+/*
+ * A forked child's trace is its parent's up to the fork, then `fork` (the
+ * replay continues in a copy of the mm, as fork copies it: the parent's
+ * empty page tables included, which no reading of present pages could
+ * show), then the child's own operations and checkpoints.
+ */
+static void start_child_stream(void)
+{
+	char parent[sizeof(st->path)];
+
+	memcpy(parent, st->path, sizeof(parent));
+	st->out_len = 0;
+	st->fd = open_output();
+	if (st->fd >= 0)
+		st->written = copy_prefix(parent, st->fd, st->fork_bytes);
+	rec_put(st, "# fork: pid ");
+	rec_put_dec(st, getpid());
+	rec_put(st, ", forked here; the lines above are its parent's\n");
+	rec_put_thread(st, st->fork_tid);
+	rec_put(st, "fork\n");
+	st->nr_tids = 0;
+	st->nr_checkpoints = 0;
+	checkpoint(rec_tid(), "child");
+}
+
 static void atfork_prepare(void)
 {
 	if (!rec_ready)
 		return;
 	pthread_mutex_lock(&rec_lock);
 	rec_put(st, "# fork: the child writes its own trace (FILE.PID)\n");
-	checkpoint(rec_tid(), "fork");
+	st->fork_tid = rec_tid();
+	checkpoint(st->fork_tid, "fork");
+	st->fork_bytes = st->written;
 }
 
 static void atfork_parent(void)
@@ -277,7 +335,7 @@ static void atfork_child(void)
 	st->pagemap_fd =
 	        (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	st->scan_mode = -1;
-	start_stream(" (a forked child)");
+	start_child_stream();
 	start_ticker(); /* threads do not survive fork */
 }
 

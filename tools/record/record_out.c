@@ -27,6 +27,7 @@ void rec_flush(struct rec_state *st)
 			          early */
 		done += (size_t)r;
 	}
+	st->written += done;
 	st->out_len = 0;
 }
 
