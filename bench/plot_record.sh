@@ -46,7 +46,7 @@ gnuplot <<GP
 set terminal pngcairo size 900,500 font "sans,11"
 set output "$png"
 set datafile separator ","
-set key autotitle columnhead top left
+set key autotitle columnhead bottom right
 set title "$title"
 set xlabel "checkpoint"
 set ylabel "VmPTE (kB)"
