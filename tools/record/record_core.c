@@ -138,9 +138,19 @@ static void maybe_checkpoint(int tid)
 /* Enters a hook: the lock, and the caller's thread number. -1: pass through. */
 static uint64_t hook_start_ns; /* under the lock */
 
+/*
+ * Between our fork handlers the lock is held (by the forking thread); in
+ * the child, another library's fork handler that runs before ours and maps
+ * memory must not wait for it: such a call goes unrecorded.
+ */
+static volatile bool fork_pending;
+static pid_t forking_pid;
+
 int rec_enter(void)
 {
 	if (!rec_ready)
+		return -1;
+	if (fork_pending && (pid_t)syscall(SYS_getpid) != forking_pid)
 		return -1;
 	pthread_mutex_lock(&rec_lock);
 	st->nr_ops++;
@@ -314,12 +324,16 @@ static void atfork_prepare(void)
 	st->fork_tid = rec_tid();
 	checkpoint(st->fork_tid, "fork");
 	st->fork_bytes = st->written;
+	forking_pid = (pid_t)syscall(SYS_getpid);
+	fork_pending = true;
 }
 
 static void atfork_parent(void)
 {
-	if (rec_ready)
-		pthread_mutex_unlock(&rec_lock);
+	if (!rec_ready)
+		return;
+	fork_pending = false;
+	pthread_mutex_unlock(&rec_lock);
 }
 
 static void atfork_child(void)
@@ -327,6 +341,7 @@ static void atfork_child(void)
 	if (!rec_ready)
 		return;
 	pthread_mutex_init(&rec_lock, NULL);
+	fork_pending = false;
 	if (st->fd >= 0)
 		syscall(SYS_close, st->fd);
 	/* /proc/self was resolved when it was opened: the parent's */
