@@ -131,7 +131,7 @@ static void checkpoint(int tid, const char *label)
 
 static void maybe_checkpoint(int tid)
 {
-	if (now_ns() - st->last_checkpoint_ns >= st->interval_ns)
+	if (st->interval_ns && now_ns() - st->last_checkpoint_ns >= st->interval_ns)
 		checkpoint(tid, "c");
 }
 
