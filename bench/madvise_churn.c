@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "bench_util.h"
+#include "fork_cow.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -1785,6 +1786,10 @@ static const char usage_text[] =
         "strategy and thread count: throughput, fault and madvise latency, VmPTE over\n"
         "time, PTE tables freed, lock contention.\n"
         "\n"
+        "\n"
+        "  " PROG " --fork [--help]: fork-heavy rows instead, plain fork against\n"
+        "                     COW PTE tables (PTSIM_OPT_COW_PTE), with options of their own.\n"
+        "\n"
         "Options:\n"
         "  --strategies LIST  comma-separated strategy names, or \"all\". Default: every\n"
         "                     strategy this build accepts except \"unsafe\" (name it\n"
@@ -2140,6 +2145,9 @@ int main(int argc, char **argv)
 	struct bench_meta meta;
 	int nstrat = 0, ngroups;
 
+	/* The fork-heavy rows (COW PTE tables) have options of their own. */
+	if (argc > 1 && !strcmp(argv[1], "--fork"))
+		return fork_bench_main(argc - 1, argv + 1);
 	parse_options(argc, argv, &o);
 	bench_meta_init(&meta);
 	for (int s = 0; s < BENCH_MAX_STRATEGIES; s++)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cow_pte.h"
 #include "frame.h"
 #include "memalloc.h"
 #include "pgalloc.h"
@@ -107,6 +108,31 @@ static void check_pte_table(struct check *c, pte_t *table, uint64_t base)
 			c->failed = true;
 }
 
+/*
+ * A COW link (read-only PMD entry) to a PTE table: the table may be linked
+ * by other mms too and charged to one of them, or to none; if it is
+ * charged to us, its parent is our entry. Under the table's PTL, which
+ * every mm linking it takes to change its count or owner.
+ */
+static void check_cow_link(struct check *c, struct ptdesc *d, uint64_t base, pte_t *parent)
+{
+	struct ptsim_lock_stats dummy = {0};
+	uint32_t ref;
+	bool ours, parent_ok;
+
+	spin_lock(&d->ptl, &dummy);
+	ref = d->cow_ref;
+	ours = d->mm == c->mm;
+	parent_ok = !ours || d->parent == parent;
+	spin_unlock(&d->ptl);
+	if (READ_ONCE(d->state) != PTD_LINKED || d->level != PT_LEVEL_PTE || !ref || !parent_ok)
+		fail(c, "COW PTE table %p for %#llx: state %d level %d links %u parent %s",
+		     (void *)ptdesc_table(d), (unsigned long long)base, READ_ONCE(d->state),
+		     d->level, ref, parent_ok ? "ok" : "WRONG");
+	else if (ours)
+		c->tables[PT_LEVEL_PTE]++;
+}
+
 static void check_table(struct check *c, pte_t *table, int level, uint64_t base, pte_t *parent)
 {
 	struct ptdesc *d = ptdesc_of(table);
@@ -115,8 +141,14 @@ static void check_table(struct check *c, pte_t *table, int level, uint64_t base,
 		fail(c, "level %d table %p is not page aligned", level, (void *)table);
 		return;
 	}
+	if (level == PT_LEVEL_PTE && parent && pmd_cow(pt_entry_read(parent))) {
+		check_cow_link(c, d, base, parent);
+		if (!c->failed)
+			check_pte_table(c, table, base);
+		return;
+	}
 	if (READ_ONCE(d->state) != PTD_LINKED || d->level != level || d->mm != c->mm ||
-	    (parent && d->parent != parent)) {
+	    (parent && d->parent != parent) || (level == PT_LEVEL_PTE && d->cow_ref != 1)) {
 		fail(c, "level %d table %p for %#llx: state %d level %d mm %s parent %s", level,
 		     (void *)table, (unsigned long long)base, READ_ONCE(d->state), d->level,
 		     d->mm == c->mm ? "ok" : "WRONG",
@@ -134,7 +166,9 @@ static void check_table(struct check *c, pte_t *table, int level, uint64_t base,
 
 		if (pte_none(e))
 			continue;
-		if ((e & ~_PAGE_PFN_MASK) != _PAGE_TABLE) {
+		if ((e & ~_PAGE_PFN_MASK) != _PAGE_TABLE &&
+		    (level != PT_LEVEL_PMD || !pmd_cow(e) ||
+		     (e & ~_PAGE_PFN_MASK) != (_PAGE_TABLE & ~_PAGE_RW))) {
 			fail(c, "level %d entry %#llx for %#llx is not a table entry", level,
 			     (unsigned long long)e, (unsigned long long)addr);
 			return;

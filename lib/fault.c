@@ -2,6 +2,7 @@
 /* Page faults on anonymous private memory: zero page, new frames, COW. */
 #include "fault.h"
 
+#include "cow_pte.h"
 #include "frame.h"
 #include "pgalloc.h"
 #include "strategy.h"
@@ -163,6 +164,14 @@ int handle_mm_fault(struct ptsim_mm *mm, struct vm_area *vma, uint64_t addr, boo
 
 	if (!pmdp)
 		return -ENOMEM;
+	/* handle_cow_pte_fault(): every fault changes the table, read faults
+	 * included (they fill none entries), so none may change a shared one. */
+	if (unlikely(pmd_cow(pt_entry_read(pmdp)))) {
+		int ret = cow_pte_break(mm, pmdp);
+
+		if (ret)
+			return ret;
+	}
 	return handle_pte_fault(mm, vma, pmdp, addr, write);
 }
 
@@ -183,7 +192,8 @@ bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)
 		e = pt_entry_read(&table[pt_index(addr, l)]);
 		if (unlikely(chk) && !uaf_entry_valid(table, e, "hw_access", addr))
 			goto out;
-		if (!(e & _PAGE_PRESENT))
+		/* R/W counts at every level: a COW PTE table's PMD entry is read-only. */
+		if (!(e & _PAGE_PRESENT) || (write && !(e & _PAGE_RW)))
 			goto out;
 		table = entry_table(e);
 	}

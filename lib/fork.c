@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* fork: dup_mmap() and copy_page_range() with COW write-protection. */
+#include "cow_pte.h"
 #include "frame.h"
 #include "mmap.h"
 #include "pgalloc.h"
@@ -8,6 +9,7 @@
 
 struct copy_walk {
 	struct ptsim_mm *dst, *src;
+	bool cow_pte; /* the parent's PTSIM_OPT_COW_PTE */
 };
 
 /*
@@ -42,6 +44,10 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 	unsigned n = 0, nzero = 0;
 	int ret = 0;
 
+	/* A COW link copied plainly (the option was switched off since, or the
+	 * table cannot be shared): the parent's entries change below. */
+	if (pmd_cow(pt_entry_read(src_pmdp)) && (ret = cow_pte_break(w->src, src_pmdp)))
+		return ret;
 	if (pte_none(pt_entry_read(dst_pmdp)) && __pt_alloc(w->dst, dst_pmdp, PT_LEVEL_PTE))
 		return -ENOMEM;
 	/* The child's table is new and under our write lock: only the
@@ -86,6 +92,21 @@ static int copy_pte_range(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
 	return ret;
 }
 
+/*
+ * copy_pmd_range()'s choice for one PMD entry: with COW PTE, a table wholly
+ * inside the VMA being copied (so inside this one VMA) is shared, unless
+ * cow_pte_share() finds a frame it cannot share. The walk goes VMA by VMA,
+ * so a table is shared at most once per fork.
+ */
+static int copy_pmd_entry(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp, uint64_t addr,
+                          uint64_t end)
+{
+	if (w->cow_pte && !(addr & ~PMD_MASK) && end - addr == PMD_SIZE &&
+	    pte_none(pt_entry_read(dst_pmdp)) && !cow_pte_share(w->dst, w->src, dst_pmdp, src_pmdp))
+		return 0;
+	return copy_pte_range(w, dst_pmdp, src_pmdp, addr, end);
+}
+
 /* copy_pud_range() / copy_pmd_range(): a child table is allocated at every
  * level where the parent's entry above it is present. */
 static int copy_level(struct copy_walk *w, pte_t *dst_entry, pte_t *src_entry, int level,
@@ -103,7 +124,7 @@ static int copy_level(struct copy_walk *w, pte_t *dst_entry, pte_t *src_entry, i
 
 		if (!pte_none(pt_entry_read(&src_table[idx]))) {
 			if (level == PT_LEVEL_PMD)
-				ret = copy_pte_range(w, &dst_table[idx], &src_table[idx], addr,
+				ret = copy_pmd_entry(w, &dst_table[idx], &src_table[idx], addr,
 				                     next);
 			else
 				ret = copy_level(w, &dst_table[idx], &src_table[idx], level + 1,
@@ -156,6 +177,7 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	}
 	w.dst = child;
 	w.src = parent;
+	w.cow_pte = READ_ONCE(parent->cow_pte);
 	mmap_write_lock(parent);
 	mmap_write_lock(child);
 	/* dup_mmap(): no fault may run in a parent VMA while its entries are
@@ -175,6 +197,7 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	child->nr_cpu_ids = parent->nr_cpu_ids;
 	child->gp_expedited = parent->gp_expedited;
 	child->no_zero_page = parent->no_zero_page;
+	child->cow_pte = parent->cow_pte;
 	child->ever_mapped = parent->ever_mapped;
 	/* vma_needs_copy(): only VMAs with an anon_vma have anything to copy. */
 	for (uint32_t i = 0; !ret && i < parent->vmas.nr; i++)

@@ -8,6 +8,7 @@
  */
 #include "zap.h"
 
+#include "cow_pte.h"
 #include "pgalloc.h"
 #include "strategy.h"
 
@@ -22,6 +23,11 @@ static void free_table_entry(struct ptsim_mm *mm, pte_t *p)
 	struct ptdesc *d = ptdesc_of(entry_table(pt_entry_read(p)));
 	struct mm_thread_stats *ts = mm_ts(mm);
 
+	/* A table other mms still link is not ours to free: drop the link
+	 * (or reuse the table if it is ours alone now, and free it). */
+	if (d->level == PT_LEVEL_PTE && pmd_cow(pt_entry_read(p)) && !cow_pte_mutant(mm) &&
+	    cow_pte_unshare(mm, p))
+		return;
 	set_pte(p, 0);
 	if (d->level == PT_LEVEL_PTE)
 		stat_inc(&ts->freed_unmap, 1);

@@ -26,8 +26,10 @@ static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_
 		pte_t *p = &table[pt_index(addr, l)];
 
 		e = pt_entry_read(p);
+		/* A read-only PMD (a COW PTE table) sends writes to the slow path,
+		 * as the RFC's GUP hook (-EMLINK) does. */
 		if (!uaf_entry_ok(table, e, "gup_fast", addr) || !(e & _PAGE_PRESENT) ||
-		    (e & _PAGE_PSE))
+		    (e & _PAGE_PSE) || (write && !(e & _PAGE_RW)))
 			return false;
 		if (l == PT_LEVEL_PMD) {
 			pmdp = p;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* madvise: DONTNEED, FREE, COLD, PAGEOUT, POPULATE_*, and NORMAL/WILLNEED as no-ops. */
+#include "cow_pte.h"
 #include "fault.h"
 #include "frame.h"
 #include "mmap.h"
@@ -30,7 +31,12 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 {
 	pte_t clear = priv ? _PAGE_ACCESSED : _PAGE_ACCESSED | _PAGE_DIRTY;
 	struct ptdesc *d;
-	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
+	pte_t *pte;
+
+	/* Entries change below: not in a table other mms link. */
+	if (unlikely(pmd_cow(pt_entry_read(pmdp))))
+		cow_pte_break_nofail(mm, pmdp);
+	pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
 	if (!pte)
 		return;

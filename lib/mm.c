@@ -289,9 +289,13 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value)
 		WRITE_ONCE(mm->tlb_flush_ns, value);
 		return 0;
 	case PTSIM_OPT_MUTANT:
-		if (value != PTSIM_MUTANT_NONE &&
-		    (value >= 32 || !(mm->ops->mutants & (1u << value))))
+		if (value == PTSIM_MUTANT_COW_NO_BREAK) {
+			if (!mm->ops->cow_pte)
+				return -EINVAL;
+		} else if (value != PTSIM_MUTANT_NONE &&
+		           (value >= 32 || !(mm->ops->mutants & (1u << value)))) {
 			return -EINVAL;
+		}
 		/* A protocol switched mid-life would leave tables in states the
 		 * other protocol never makes: only before the first mapping. */
 		if (READ_ONCE(mm->ever_mapped))
@@ -312,6 +316,14 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value)
 		if (value > 1)
 			return -EINVAL;
 		WRITE_ONCE(mm->no_zero_page, value == 1);
+		return 0;
+	case PTSIM_OPT_COW_PTE:
+		if (value > 1)
+			return -EINVAL;
+		if (!mm->ops->cow_pte)
+			return -EOPNOTSUPP;
+		/* Takes effect at the next fork, as prctl(PR_SET_COW_PTE). */
+		WRITE_ONCE(mm->cow_pte, value == 1);
 		return 0;
 	default:
 		return -EINVAL;

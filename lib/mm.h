@@ -34,6 +34,8 @@ struct mm_thread_stats {
 	uint64_t tlb_flushes, tlb_flush_ns, tlb_irqs_off_wait_ns;
 	uint64_t gp_waits, gp_wait_ns; /* synchronous grace periods (percpu) */
 	uint64_t irqs_off_seq;         /* odd while the owner is in an irqs-off section (tlb.c) */
+	uint64_t cow_pte_shared, cow_pte_copied, cow_pte_reused, cow_pte_dropped; /* cow_pte.c */
+	uint64_t cow_pte_adopted, cow_pte_disowned;
 	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
 } __attribute__((aligned(64)));
 
@@ -58,6 +60,7 @@ struct ptsim_mm {
 	unsigned nr_cpu_ids;   /* PTSIM_OPT_NR_CPU_IDS: percpu side-block sizing */
 	bool gp_expedited;     /* PTSIM_OPT_GP_EXPEDITED */
 	bool no_zero_page;     /* PTSIM_OPT_NO_ZERO_PAGE: mm_forbids_zeropage() */
+	bool cow_pte;          /* PTSIM_OPT_COW_PTE: forks share PTE tables (cow_pte.h) */
 	bool ever_mapped;      /* a mapping was made: PTSIM_OPT_MUTANT is fixed */
 
 	/* VmPTE and table counts: atomics, they move at table granularity only */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* mprotect: split, change the entries, merge back. */
+#include "cow_pte.h"
 #include "fault.h"
 #include "frame.h"
 #include "pgalloc.h"
@@ -35,7 +36,12 @@ static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, ui
 {
 	const struct change_prot *cp = priv;
 	struct ptdesc *d;
-	pte_t *pte = pte_offset_map_lock(mm, pmdp, addr, &d);
+	pte_t *pte;
+
+	/* The RFC's mprotect hook: new protections are this mm's alone. */
+	if (unlikely(pmd_cow(pt_entry_read(pmdp))))
+		cow_pte_break_nofail(mm, pmdp);
+	pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
 	if (!pte)
 		return;

@@ -2,6 +2,7 @@
 /* Table allocation on the way down, and the map-and-lock of PTE tables. */
 #include "pgalloc.h"
 
+#include "cow_pte.h"
 #include "strategy.h"
 #include "test_hook.h"
 #include "tlb.h"
@@ -151,12 +152,55 @@ static pte_t *pte_offset_map_lock_5x(struct ptsim_mm *mm, pte_t *pmdp, uint64_t 
 	return entry_table(pmdval) + pt_index(addr, PT_LEVEL_PTE);
 }
 
+/*
+ * Era 5.x, a COW link (only read-only walkers map one: every writer breaks
+ * COW first). Another thread of this mm may break the link under our mmap
+ * read lock, and another mm may then free the table, which our mmap lock
+ * does not exclude: so snapshot, lock and re-check the PMD inside an RCU
+ * section (the table is freed by RCU), as 6.5 later did for every table.
+ * Once the PTL is held with the PMD unchanged, our link cannot go (breaking
+ * it takes that PTL), so the RCU section ends there. A libptsim addition:
+ * the RFC, on 5.18-6.3, relied on the mmap lock alone.
+ */
+static pte_t *pte_offset_map_lock_cow_5x(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
+                                         struct ptdesc **ptdp)
+{
+	for (;;) {
+		struct ptdesc *d;
+		pte_t pmdval;
+
+		ptsim_rcu_read_lock();
+		pmdval = pt_entry_read(pmdp);
+		if (pte_none(pmdval) || !(pmdval & _PAGE_PRESENT)) {
+			ptsim_rcu_read_unlock();
+			return NULL;
+		}
+		d = ptdesc_of(entry_table(pmdval));
+		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
+		if (pt_entry_read(pmdp) == pmdval) {
+			ptsim_rcu_read_unlock();
+			if (unlikely(!uaf_table_ok(entry_table(pmdval), "pte_offset_map_lock",
+			                           addr))) {
+				spin_unlock(&d->ptl);
+				return NULL;
+			}
+			*ptdp = d;
+			return entry_table(pmdval) + pt_index(addr, PT_LEVEL_PTE);
+		}
+		spin_unlock(&d->ptl);
+		ptsim_rcu_read_unlock();
+	}
+}
+
 pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp)
 {
 	/* Set by a tryget that failed for memory, not because the table goes. */
 	ptsim_current.pte_map_enomem = false;
 	if (mm->era->pte_map_rcu)
 		return pte_offset_map_lock_rcu(mm, pmdp, addr, ptdp);
+	/* Strategies with a tryget refuse COW PTE tables (ptsim.h). */
+	if (unlikely(pmd_cow(pt_entry_read(pmdp))) && !mm->ops->pte_tryget)
+		return pte_offset_map_lock_cow_5x(mm, pmdp, addr, ptdp);
 	return pte_offset_map_lock_5x(mm, pmdp, addr, ptdp);
 }
 

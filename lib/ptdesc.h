@@ -40,6 +40,10 @@ struct ptdesc {
 	pte_t *parent;   /* the entry that points here (pmd for a PTE table) */
 	struct ptsim_mm *mm;
 	struct rcu_head_ptsim rcu; /* RCU-deferred free; also the free-list link */
+	/* COW PTE tables (cow_pte.h): the PMD entries that link this table,
+	 * 1 unless shared at fork. Under the PTL. For a shared table, mm and
+	 * parent name the owner (the mm charged for it), mm NULL when none. */
+	uint32_t cow_ref;
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct ptdesc) == 64, "one cache line per descriptor");

@@ -2,6 +2,7 @@
 /* The statistics API: per-mm sums of the threads' counters, global figures. */
 #include <string.h>
 
+#include "cow_pte.h"
 #include "frame.h"
 #include "memalloc.h"
 #include "strategy.h"
@@ -41,6 +42,12 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 		st->tlb_irqs_off_wait_ns += READ_ONCE(s->tlb_irqs_off_wait_ns);
 		st->gp_waits += READ_ONCE(s->gp_waits);
 		st->gp_wait_ns += READ_ONCE(s->gp_wait_ns);
+		st->cow_pte_shared += READ_ONCE(s->cow_pte_shared);
+		st->cow_pte_copied += READ_ONCE(s->cow_pte_copied);
+		st->cow_pte_reused += READ_ONCE(s->cow_pte_reused);
+		st->cow_pte_dropped += READ_ONCE(s->cow_pte_dropped);
+		st->cow_pte_adopted += READ_ONCE(s->cow_pte_adopted);
+		st->cow_pte_disowned += READ_ONCE(s->cow_pte_disowned);
 	}
 	spin_unlock(&mm->stats_lock);
 	st->faults = st->faults_read + st->faults_write + st->faults_cow;
@@ -105,6 +112,7 @@ static void global_stats(struct ptsim_global_stats *st)
 	st->pmd_lock = locks[2];
 	st->page_table_lock = locks[3];
 	st->vma_lock = locks[4];
+	cow_pte_global_stats(&st->cow_pte_shared_tables, &st->cow_pte_unowned_tables);
 }
 
 int ptsim_get_global_stats_sized(struct ptsim_global_stats *st, size_t size)
@@ -177,6 +185,12 @@ static const struct stat_name mm_names[] = {
         MM(pt_side_bytes),
         MM(gp_waits),
         MM(gp_wait_ns),
+        MM(cow_pte_shared),
+        MM(cow_pte_copied),
+        MM(cow_pte_reused),
+        MM(cow_pte_dropped),
+        MM(cow_pte_adopted),
+        MM(cow_pte_disowned),
 };
 
 static const struct stat_name global_names[] = {
@@ -194,6 +208,8 @@ static const struct stat_name global_names[] = {
         GL_LOCK(pmd_lock),
         GL_LOCK(page_table_lock),
         GL_LOCK(vma_lock),
+        GL(cow_pte_shared_tables),
+        GL(cow_pte_unowned_tables),
 };
 
 /* A field appended to a stats struct needs its name here too. */

@@ -29,6 +29,7 @@ struct pt_strategy {
 	enum ptsim_strategy id;
 	const struct pt_era *era; /* the kernel it was written for (era.h) */
 	uint32_t mutants;         /* bit n: accepts PTSIM_OPT_MUTANT value n */
+	bool cow_pte;             /* accepts PTSIM_OPT_COW_PTE (and its mutant) */
 
 	/* A PTE table was just allocated (constructor). */
 	void (*pte_table_ctor)(struct ptdesc *pte);

@@ -11,4 +11,5 @@ const struct pt_strategy strategy_none = {
         .name = "none",
         .id = PTSIM_STRATEGY_NONE,
         .era = &era_6_18,
+        .cow_pte = true,
 };

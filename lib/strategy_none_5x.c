@@ -12,4 +12,5 @@ const struct pt_strategy strategy_none_5x = {
         .name = "none-5.x",
         .id = PTSIM_STRATEGY_NONE_5X,
         .era = &era_5_x,
+        .cow_pte = true,
 };

@@ -99,6 +99,7 @@ const struct pt_strategy strategy_rcu = {
         .name = "rcu",
         .id = PTSIM_STRATEGY_RCU,
         .era = &era_6_18,
+        .cow_pte = true,
         .mutants = 1u << PTSIM_MUTANT_RCU_NO_PMD_RECHECK | 1u << PTSIM_MUTANT_RCU_FEB2025,
         .zap_pte_locked = rcu_zap_pte_locked,
         .zap_pte_done = rcu_zap_pte_done,

@@ -2,6 +2,7 @@
 /* The zap path: clear entries, drop frames, let the strategy free the table. */
 #include "zap.h"
 
+#include "cow_pte.h"
 #include "frame.h"
 #include "pgalloc.h"
 #include "strategy.h"
@@ -118,6 +119,16 @@ static void zap_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, uint6
 	};
 	pte_t *pte;
 
+	/* zap_cow_pte(): a shared table is never emptied under the other mms.
+	 * Zapping all of it drops our link; part of it, breaks COW first. */
+	if (unlikely(pmd_cow(pt_entry_read(pmdp))) && !cow_pte_mutant(mm)) {
+		if (!(addr & ~PMD_MASK) && end - addr == PMD_SIZE) {
+			if (cow_pte_unshare(mm, pmdp))
+				return;
+		} else {
+			cow_pte_break_nofail(mm, pmdp);
+		}
+	}
 	for (;;) {
 		bool force_break = false;
 

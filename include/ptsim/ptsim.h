@@ -210,6 +210,18 @@ struct ptsim_mm_stats {
 	uint64_t pt_side_bytes;
 	uint64_t gp_waits;   /* synchronous grace periods waited for (percpu's switch) */
 	uint64_t gp_wait_ns; /* time spent in them */
+	/* PTSIM_OPT_COW_PTE: PTE tables this mm's forks shared with a child,
+	 * COW breaks by copy and by reuse, and links dropped by a zap or free */
+	uint64_t cow_pte_shared;
+	uint64_t cow_pte_copied;
+	uint64_t cow_pte_reused;
+	uint64_t cow_pte_dropped;
+	/* pgtables_bytes moving without an allocation or a free: shared tables
+	 * this mm took the charge of (reusing one nobody owned) or gave it up
+	 * (breaking COW or dropping the link as owner). PTE tables allocated
+	 * - freed + adopted - disowned = nr_pte_tables. */
+	uint64_t cow_pte_adopted;
+	uint64_t cow_pte_disowned;
 };
 /*
  * Statistics, read without the mmap lock (so the read shows in no lock
@@ -241,6 +253,8 @@ struct ptsim_global_stats {
 	struct ptsim_lock_stats pmd_lock;
 	struct ptsim_lock_stats page_table_lock;
 	struct ptsim_lock_stats vma_lock;
+	uint64_t cow_pte_shared_tables;  /* PTE tables linked by more than one mm now */
+	uint64_t cow_pte_unowned_tables; /* COW PTE tables in no mm's pgtables_bytes */
 };
 int ptsim_get_global_stats_sized(struct ptsim_global_stats *st, size_t size);
 int ptsim_get_global_stats(struct ptsim_global_stats *st);
@@ -336,6 +350,25 @@ void ptsim_unpin(const uint64_t *pfns, int nr_pages);
 #define PTSIM_OPT_NR_CPU_IDS   4
 #define PTSIM_OPT_GP_EXPEDITED 5
 #define PTSIM_OPT_NO_ZERO_PAGE 6
+/*
+ *  PTSIM_OPT_COW_PTE: 1 = this mm's later forks share anonymous PTE
+ *  tables wholly covered by one VMA with the child instead of copying
+ *  them (Chih-En Lin's "Introduce Copy-On-Write to Page Table" RFC,
+ *  prctl(PR_SET_COW_PTE)); 0 (default) = plain copies. Children inherit
+ *  the setting. Both PMD entries are write-protected and the table
+ *  counts its links; a write or read fault, a zap (MADV_DONTNEED/FREE,
+ *  munmap, exit), mprotect or a table free breaks COW first: copy the
+ *  table, or reuse it if no other mm links it; a zap or free of the whole
+ *  table just drops this mm's link. Frames are referenced and counted in
+ *  every sharer's RSS, as a plain fork does; pgtables_bytes of a shared
+ *  table is charged to one owner (the mm that had it), to nobody after
+ *  the owner breaks COW or drops its link, and to the mm that reuses it
+ *  last (docs/design.md, "COW page tables"). Accepted by the none,
+ *  none-5x and rcu strategies; -EOPNOTSUPP for atomic, percpu, bitfield,
+ *  unsafe and registered strategies, whose per-table reference state
+ *  belongs to one mm and one PMD entry.
+ */
+#define PTSIM_OPT_COW_PTE 7
 
 #define PTSIM_MUTANT_NONE               0
 #define PTSIM_MUTANT_BITFIELD_READ_LOCK 1 /* reclaim under the mmap read lock */
@@ -343,6 +376,9 @@ void ptsim_unpin(const uint64_t *pfns, int nr_pages);
 #define PTSIM_MUTANT_PERCPU_NO_GP       3 /* the switch to atomic mode skips the grace period */
 #define PTSIM_MUTANT_RCU_NO_PMD_RECHECK 4 /* pte_offset_map_lock() trusts its PMD snapshot */
 #define PTSIM_MUTANT_RCU_FEB2025        5 /* the fast path frees a table whose PTL was dropped */
+/* Zaps and table frees ignore COW links: a shared table is emptied and freed
+ * under the other mms (any strategy accepting PTSIM_OPT_COW_PTE). */
+#define PTSIM_MUTANT_COW_NO_BREAK 16
 int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
 
 /*

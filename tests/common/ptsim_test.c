@@ -197,10 +197,14 @@ void pt_check_mm(struct ptsim_mm *mm, const char *file, int line)
 		            st.nr_pte_tables);
 		fail_at(file, line);
 	}
-	if (st.pte_tables_allocated - st.pte_tables_freed != st.nr_pte_tables) {
+	/* COW PTE tables: charges taken over or given up move it too. */
+	if (st.pte_tables_allocated - st.pte_tables_freed + st.cow_pte_adopted -
+	            st.cow_pte_disowned !=
+	    st.nr_pte_tables) {
 		print_error("PTE tables allocated %" PRIu64 " - freed %" PRIu64
-		            " != linked %" PRIu64 "\n",
-		            st.pte_tables_allocated, st.pte_tables_freed, st.nr_pte_tables);
+		            " + adopted %" PRIu64 " - disowned %" PRIu64 " != linked %" PRIu64 "\n",
+		            st.pte_tables_allocated, st.pte_tables_freed, st.cow_pte_adopted,
+		            st.cow_pte_disowned, st.nr_pte_tables);
 		fail_at(file, line);
 	}
 	if (st.pte_tables_freed != st.pte_tables_freed_zap + st.pte_tables_freed_unmap +
