@@ -26,7 +26,9 @@ if [ $# -ne 2 ]; then
 	exit 2
 fi
 replay=$1 trace=$2
-strategies="none rcu atomic percpu bitfield none-5.x"
+# every strategy this ptsim-replay knows, but the broken-on-purpose one
+strategies=$("$replay" --help | sed -n 's/^Strategies: //p' | tr -d ',' |
+	tr ' ' '\n' | grep -v '^unsafe$' | tr '\n' ' ')
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/record_compare.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
