@@ -87,7 +87,7 @@ if [ "$overhead" = --overhead ]; then
 	runs=${RUNS:-5}
 	echo "== overhead: the same workload, $runs times each way, alternating"
 	: >"$out/overhead.txt"
-	for i in $(seq "$runs"); do
+	for _ in $(seq "$runs"); do
 		start_redis
 		workload | tr '\r' '\n' | grep 'requests per second' |
 			awk -v m=plain '{ print m, NR "-" $1, $2 }' >>"$out/overhead.txt"

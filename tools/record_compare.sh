@@ -13,7 +13,7 @@
 # every checkpoint, one column per strategy, for plotting.
 set -u
 
-csv= series=
+csv='' series=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--csv) csv=1; shift ;;

@@ -57,7 +57,10 @@ check() { # what, condition result
 }
 checkpoints=$(grep -c ' checkpoint ' "$dir/prog.trace")
 threads=$(awk '$1 ~ /^t[0-9]+$/ { seen[$1] = 1 } END { print length(seen) }' "$dir/prog.trace")
-children=$(ls "$dir" | grep -c '^prog\.trace\.[0-9]*$')
+children=0
+for f in "$dir"/prog.trace.*; do
+	[ -f "$f" ] && children=$((children + 1))
+done
 echo "main trace: $(wc -l <"$dir/prog.trace") lines, $checkpoints checkpoints, $threads threads; $children child trace(s)"
 [ "$checkpoints" -ge 3 ]; check "fewer than 3 checkpoints" $?
 [ "$threads" -ge 3 ]; check "fewer than 3 threads recorded (main and two workers)" $?
