@@ -312,6 +312,12 @@ static void start_child_stream(void)
 	rec_put(st, "fork\n");
 	st->nr_tids = 0;
 	st->nr_checkpoints = 0;
+	/*
+	 * fork copied no table of a VMA without an anon_vma: pages the parent
+	 * had there (and the child has faulted in again) are not the replay's
+	 * child's, whatever the parent's last checkpoint wrote
+	 */
+	st->nr_prev_runs = 0;
 	checkpoint(rec_tid(), "child");
 }
 

@@ -109,8 +109,12 @@ long rec_op_mprotect(int tid, uint64_t a, uint64_t len, int prot)
 	long r;
 
 	know_range(tid, a, a + l);
-	/* pages that become inaccessible can no longer be touched by a replay */
-	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+	/*
+	 * Pages written while the range could be: touched as writes now, so
+	 * that the replay's VMA gets its anon_vma as the real one did (and
+	 * pages that become inaccessible could not be touched later at all).
+	 */
+	if (!(prot & PROT_WRITE))
 		rec_touch_present(st, tid, a, a + l);
 	r = rec_syscall(SYS_mprotect, (long)a, (long)len, prot, 0, 0, 0);
 	if (r == 0 && rec_model_covers(st, a, a + l)) {

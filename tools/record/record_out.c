@@ -98,7 +98,7 @@ const char *rec_prot_word(int prot)
 {
 	bool w = prot & PROT_WRITE, x = prot & PROT_EXEC;
 
-	if (prot == PROT_NONE)
+	if ((prot & REC_PROT_MASK) == PROT_NONE)
 		return "none";
 	if (x)
 		return w ? "rwx" : "rx";
