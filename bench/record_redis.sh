@@ -5,6 +5,8 @@
 # gives the pages back with madvise) and a second benchmark refills part of
 # it; then replays the trace under rcu with --verify (the kernel's VmPTE at
 # every checkpoint) and under every strategy (tools/record_compare.sh).
+# A BGSAVE in the middle forks redis: the child's trace (redis.trace.PID)
+# is replayed with --verify too.
 # With --overhead it also measures redis-benchmark's requests per second
 # with and without the recorder (docs/record.md).
 #
@@ -31,9 +33,10 @@ done
 start_redis() { # [RECORDER-ARGS...]: starts redis-server, under the recorder if given any
 	if [ $# -gt 0 ]; then
 		"$record" "$@" -- redis-server --port "$port" --save "" --appendonly no \
-			--logfile "$out/redis.log" &
+			--dir "$out" --logfile "$out/redis.log" &
 	else
-		redis-server --port "$port" --save "" --appendonly no --logfile "$out/redis.log" &
+		redis-server --port "$port" --save "" --appendonly no --dir "$out" \
+			--logfile "$out/redis.log" &
 	fi
 	for _ in $(seq 50); do
 		redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
@@ -52,6 +55,11 @@ stop_redis() {
 workload() {
 	redis-benchmark -p "$port" -q -n "$keys" -r "$keys" -d 1024 -P 16 -t set
 	redis-benchmark -p "$port" -q -n "$keys" -r "$keys" -P 16 -t get,lpush,lpop
+	redis-cli -p "$port" bgsave >/dev/null
+	while redis-cli -p "$port" info persistence | grep -q 'rdb_bgsave_in_progress:1'; do
+		sleep 0.1
+	done
+	rm -f "$out/dump.rdb"
 	redis-cli -p "$port" flushall >/dev/null
 	sleep 1 # let the frees finish before asking jemalloc to purge
 	redis-cli -p "$port" memory purge >/dev/null
@@ -72,6 +80,12 @@ rc=$?
 tail -3 "$out/replay_rcu.txt"
 [ $rc -eq 0 ] && echo "every checkpoint: the replay's VmPTE equals the kernel's" ||
 	echo "the replay differs from the kernel (exit $rc)"
+for child in "$out"/redis.trace.*; do
+	[ -f "$child" ] || continue
+	echo "== the BGSAVE child: $(basename "$child"), $(grep -c ' checkpoint ' "$child") checkpoints (its parent's included)"
+	"$replay" --strategy rcu --verify "$child" >"$child.replay" || rc=1
+	tail -2 "$child.replay"
+done
 
 echo "== every strategy"
 sh "$here/../tools/record_compare.sh" --series "$out/series.csv" "$replay" "$out/redis.trace" |
