@@ -32,12 +32,7 @@
 #define REC_NR_REGIONS    4096 /* PAGEMAP_SCAN results per call */
 #define REC_NR_PM         8192 /* pagemap entries per read in the fallback */
 #define REC_PROT_UNMAPPED (-1)
-/*
- * Beside the PROT_* bits in a model area: a VM_PFNMAP mapping of the kernel
- * ([vvar]), whose page tables fork copies though it has no anon_vma.
- */
-#define REC_PROT_PFNMAP 0x100000
-#define REC_PROT_MASK   0x7
+#define REC_PROT_MASK     0x7
 
 /* A stretch of the address space with one protection (PROT_* bits). */
 struct rec_area {

@@ -132,14 +132,6 @@ static void fresh_add(struct rec_state *st, uint64_t start, uint64_t end, int pr
 		st->fresh[st->nr_fresh++] = (struct rec_area){start, end, prot};
 }
 
-/* [vvar] and [vvar_vclock]: the kernel inserts their pages by PFN. */
-static bool is_pfnmap(const char *s, const char *eol)
-{
-	const char *name = memchr(s, '[', eol ? (size_t)(eol - s) : strlen(s));
-
-	return name && strncmp(name, "[vvar", 5) == 0;
-}
-
 /* "start-end rwxp ..." lines of /proc/self/maps into fresh[]. */
 static int read_maps(struct rec_state *st)
 {
@@ -160,8 +152,6 @@ static int read_maps(struct rec_state *st)
 		prot |= s[0] == 'r' ? PROT_READ : 0;
 		prot |= s[1] == 'w' ? PROT_WRITE : 0;
 		prot |= s[2] == 'x' ? PROT_EXEC : 0;
-		if (is_pfnmap(s, strchr(s, '\n')))
-			prot |= REC_PROT_PFNMAP;
 		fresh_add(st, start, end, prot);
 		s = strchr(s, '\n');
 		if (!s)

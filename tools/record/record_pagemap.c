@@ -139,8 +139,7 @@ static int scan_ioctl(struct rec_state *st, int tid, uint64_t start, uint64_t en
 	return 0;
 }
 
-static void scan_read(struct rec_state *st, int tid, uint64_t start, uint64_t end, int prot,
-                      bool pfnmap)
+static void scan_read(struct rec_state *st, int tid, uint64_t start, uint64_t end, int prot)
 {
 	uint64_t run = 0; /* start of the run of present pages being built, 0: none */
 	enum page_kind kind = PAGE_ANON;
@@ -158,8 +157,7 @@ static void scan_read(struct rec_state *st, int tid, uint64_t start, uint64_t en
 		for (ssize_t i = 0; i < r / 8; i++, start += REC_PAGE_SIZE) {
 			bool present = st->pm[i] & REC_PM_PRESENT;
 			/* the PFN is hidden without privilege: the zero page looks anonymous */
-			enum page_kind k =
-			        st->pm[i] & REC_PM_FILE && !pfnmap ? PAGE_FILE : PAGE_ANON;
+			enum page_kind k = st->pm[i] & REC_PM_FILE ? PAGE_FILE : PAGE_ANON;
 
 			if (run && (!present || k != kind)) {
 				put_touch(st, tid, run, start, prot, kind);
@@ -180,15 +178,6 @@ static void touch_area(struct rec_state *st, int tid, uint64_t start, uint64_t e
 {
 	if ((prot & REC_PROT_MASK) == PROT_NONE || st->pagemap_fd < 0)
 		return; /* no access would succeed: the replay could not fault such a page */
-	/*
-	 * PAGEMAP_SCAN skips VM_PFNMAP mappings, which fork copies: read their
-	 * entries, and make them private frames to the replay (an anon_vma is
-	 * what makes the simulator's fork copy a VMA's tables).
-	 */
-	if (prot & REC_PROT_PFNMAP) {
-		scan_read(st, tid, start, end, prot & REC_PROT_MASK, true);
-		return;
-	}
 	if (st->scan_mode != 0) {
 		if (scan_ioctl(st, tid, start, end, prot) == 0) {
 			st->scan_mode = 1;
@@ -199,7 +188,7 @@ static void touch_area(struct rec_state *st, int tid, uint64_t start, uint64_t e
 			           retries */
 		st->scan_mode = 0;
 	}
-	scan_read(st, tid, start, end, prot, false);
+	scan_read(st, tid, start, end, prot);
 }
 
 void rec_touch_present(struct rec_state *st, int tid, uint64_t start, uint64_t end)
