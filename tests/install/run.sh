@@ -209,7 +209,7 @@ done
 
 step "strategy plugin built against the installed headers only (make, CMake), then loaded"
 mkdir "$tmp/plugin"
-cp "$src"/examples/strategy_plugin/{Makefile,plugin.c,plugin.h,rcu_ext.c,atomic_ext.c} "$tmp/plugin/"
+cp "$src"/examples/strategy_plugin/{Makefile,plugin.c,plugin.h,rcu_ext.c,atomic_ext.c,rwsem_ext.c} "$tmp/plugin/"
 make -s -C "$tmp/plugin" CC="$CC"
 # shellcheck disable=SC2046
 "$CC" "${cflags[@]}" -o "$tmp/plugin_load" "$src/tests/install/plugin_load.c" \
