@@ -51,6 +51,11 @@ void mutant_fail(const char *what, int rc)
 	exit(1);
 }
 
+int mutant_dontneed_all(struct ptsim_mm *mm)
+{
+	return ptsim_madvise(mm, MUTANT_BASE, MUTANT_LEN, PTSIM_MADV_DONTNEED);
+}
+
 struct ptsim_mm *mutant_mm_filled(enum ptsim_strategy s, unsigned mutant)
 {
 	struct ptsim_mm *mm;

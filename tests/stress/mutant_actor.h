@@ -34,6 +34,9 @@ void mutant_actor_start(void);
 void mutant_actor_run(void);
 void mutant_actor_stop(void);
 
+/* A job: MADV_DONTNEED of all MUTANT_LEN at MUTANT_BASE. */
+int mutant_dontneed_all(struct ptsim_mm *mm);
+
 /* Prints "PROG: what: rc (strerror)" and exits 1; prog is set by mutant_main(). */
 _Noreturn void mutant_fail(const char *what, int rc);
 

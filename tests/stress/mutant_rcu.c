@@ -39,12 +39,6 @@ static enum scenario sc;
 static __thread bool armed; /* this thread's next hook call opens the window */
 static int fired;
 
-/* The actor's job: unlink the table the fault is about to lock. */
-static int dontneed_all(struct ptsim_mm *mm)
-{
-	return ptsim_madvise(mm, BASE, LEN, PTSIM_MADV_DONTNEED);
-}
-
 /* The actor's job: refill page 0, already zapped, while the zap is between batches. */
 static int refill_page0(struct ptsim_mm *mm)
 {
@@ -74,7 +68,8 @@ static bool round_caught(unsigned mutant)
 	if (sc == FEB2025 && (rc = ptsim_mm_set_option(mm, PTSIM_OPT_GATHER_BATCH, 8)))
 		mutant_fail("PTSIM_OPT_GATHER_BATCH", rc);
 	actor.mm = mm;
-	actor.job = sc == NO_PMD_RECHECK ? dontneed_all : refill_page0;
+	/* no_pmd_recheck: unlink the table the fault is about to lock */
+	actor.job = sc == NO_PMD_RECHECK ? mutant_dontneed_all : refill_page0;
 	fired = 0;
 	if (sc == NO_PMD_RECHECK) {
 		/* Page 0 absent, the table kept (a partial DONTNEED frees none). */

@@ -45,12 +45,6 @@ static __thread bool armed; /* this thread's next map opens the window */
 static bool mutant_round;
 static int fired;
 
-/* The actor's job. */
-static int dontneed_all(struct ptsim_mm *mm)
-{
-	return ptsim_madvise(mm, BASE, LEN, PTSIM_MADV_DONTNEED);
-}
-
 /* The actor is about to lock the rwsem to free: tell the hooked thread. */
 static void at_free_lock(enum test_hook_point point, struct ptsim_mm *mm, uint64_t addr, void *arg)
 {
@@ -94,7 +88,7 @@ static bool round_caught(unsigned mutant)
 	if ((rc = ptsim_madvise(mm, BASE, PTSIM_PAGE_SIZE, PTSIM_MADV_DONTNEED)))
 		mutant_fail("ptsim_madvise (page 0)", rc);
 	actor.mm = mm;
-	actor.job = dontneed_all;
+	actor.job = mutant_dontneed_all;
 	mutant_round = mutant != PTSIM_MUTANT_NONE;
 	fired = 0;
 	armed = true;
