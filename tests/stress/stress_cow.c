@@ -157,6 +157,15 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The parent shared, copied, reused and dropped COW PTE tables. */
+static bool every_cow_path_ran(struct ptsim_mm *mm)
+{
+	struct ptsim_mm_stats st;
+
+	return ptsim_mm_get_stats(mm, &st) == 0 && st.cow_pte_shared && st.cow_pte_copied &&
+	       st.cow_pte_reused && st.cow_pte_dropped;
+}
+
 static int run_threads(void)
 {
 	pthread_t t[NWORKERS];
@@ -173,7 +182,9 @@ static int run_threads(void)
 		return 1;
 	for (int i = 0; i < NWORKERS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i);
-	while (stress_now_s() < end) {
+	/* Past the time, a loaded machine gets up to 3 times more to run every path. */
+	while (stress_now_s() < end ||
+	       (!every_cow_path_ran(sh.parent) && stress_now_s() < end + 3 * stress_seconds())) {
 		struct ptsim_mm *child = NULL, *old;
 		uint64_t off = (stress_rand(&seed) % 8) * PTSIM_PMD_SIZE;
 
