@@ -1633,15 +1633,24 @@ struct column {
 static void cell(struct bench_table *t, const struct results *R, int g, const struct column *c)
 {
 	struct stat3 st = group_stat(R, g, c->f);
+	double v = NAN;
 
-	if (c->kind == RATIO && !isnan(group_ratio(R, g, c->f)))
-		bench_table_cell(t, "%.2f", group_ratio(R, g, c->f));
-	else if (c->kind == SPREAD && R->nrep >= 2 && !isnan(st.med) && st.med != 0)
-		bench_table_cell(t, "%.0f", 100.0 * (st.max - st.min) / st.med);
-	else if (c->kind == MEDIAN && !isnan(st.med))
-		bench_table_cell(t, "%.*f", c->decimals, st.med / c->scale);
-	else
+	switch (c->kind) {
+	case MEDIAN:
+		v = st.med / c->scale;
+		break;
+	case RATIO:
+		v = group_ratio(R, g, c->f);
+		break;
+	case SPREAD:
+		if (R->nrep >= 2 && st.med != 0)
+			v = 100.0 * (st.max - st.min) / st.med;
+		break;
+	}
+	if (isnan(v))
 		bench_table_cell(t, "-");
+	else
+		bench_table_cell(t, "%.*f", c->decimals, v);
 }
 
 /* One row per group (simulator groups only if sim_only): strategy, era,
