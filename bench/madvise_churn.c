@@ -167,6 +167,8 @@ struct row {
 	uint64_t reclaim_wlock_ns, reclaim_passes, walker_ops, gup_pages;
 	uint64_t sim_memory_bytes;
 	struct lockfig vma_lock, mmap_lock, pmd_lock, ptl, page_table_lock;
+	struct lockfig pt_rwsem, pt_rwsem_write; /* rwsem's page-table rwsem */
+	uint64_t pmd_tables_freed, pud_tables_freed, pgtables_bytes_freed;
 	uint64_t vma_lock_fallbacks, tlb_flushes, tlb_flush_ns, tlb_irqs_off_wait_ns;
 	uint64_t *thread_iters; /* iterations each worker ran (the equal-work reference) */
 	uint64_t teardown_ns;   /* ptsim_mm_destroy (exit_mmap) at the end of the row */
@@ -1008,6 +1010,11 @@ static void run_row(const struct options *o, bool sim, enum ptsim_strategy s, in
 		lockfig_set(&row->pmd_lock, &st.pmd_lock);
 		lockfig_set(&row->ptl, &st.ptl);
 		lockfig_set(&row->page_table_lock, &st.page_table_lock);
+		lockfig_set(&row->pt_rwsem, &st.pt_rwsem);
+		lockfig_set(&row->pt_rwsem_write, &st.pt_rwsem_write);
+		row->pmd_tables_freed = st.pmd_tables_freed;
+		row->pud_tables_freed = st.pud_tables_freed;
+		row->pgtables_bytes_freed = st.pgtables_bytes_freed;
 		row->vma_lock_fallbacks = st.vma_lock_fallbacks;
 		row->tlb_flushes = st.tlb_flushes;
 		row->tlb_flush_ns = st.tlb_flush_ns;
@@ -1093,6 +1100,9 @@ static double fld_atomics(const struct row *w)
 	X(vmpte_end_kb, "kB", (double)w->vmpte_end_kb)                                             \
 	X(vmpte_other_kb, "kB", w->sim ? NAN : (double)w->vmpte_other_kb)                          \
 	X(pte_tables_freed, "tables", SIM(w->tables_freed))                                        \
+	X(pmd_tables_freed, "tables", SIM(w->pmd_tables_freed))                                    \
+	X(pud_tables_freed, "tables", SIM(w->pud_tables_freed))                                    \
+	X(vmpte_freed_kb, "kB", SIM(w->pgtables_bytes_freed / 1024.0))                             \
 	X(refcount_atomics_per_fault, "1/fault", fld_atomics(w))                                   \
 	X(vma_lock_acquisitions, "count", SIM(w->vma_lock.acq))                                    \
 	X(vma_lock_contended, "count", SIM(w->vma_lock.contended))                                 \
@@ -1110,6 +1120,11 @@ static double fld_atomics(const struct row *w)
 	X(page_table_lock_acquisitions, "count", SIM(w->page_table_lock.acq))                      \
 	X(page_table_lock_contended, "count", SIM(w->page_table_lock.contended))                   \
 	X(page_table_lock_wait_ns, "ns", SIM(w->page_table_lock.wait_ns))                          \
+	X(pt_rwsem_acquisitions, "count", SIM(w->pt_rwsem.acq))                                    \
+	X(pt_rwsem_contended, "count", SIM(w->pt_rwsem.contended))                                 \
+	X(pt_rwsem_wait_ns, "ns", SIM(w->pt_rwsem.wait_ns))                                        \
+	X(pt_rwsem_write_acquisitions, "count", SIM(w->pt_rwsem_write.acq))                        \
+	X(pt_rwsem_write_wait_ns, "ns", SIM(w->pt_rwsem_write.wait_ns))                            \
 	X(tlb_flushes, "count", SIM(w->tlb_flushes))                                               \
 	X(tlb_flush_ns, "ns", SIM(w->tlb_flush_ns))                                                \
 	X(tlb_irqs_off_wait_ns, "ns", SIM(w->tlb_irqs_off_wait_ns))                                \
@@ -1637,9 +1652,9 @@ static void print_work_table(const struct results *R, FILE *f)
 	static const char *const hdr[] = {
 	        "strategy",      "era",          "thr",          "Mops/s",      "spread%",
 	        "ops x none",    "fault p50 ns", "fault p99 ns", "madv p50 ns", "madv p99 ns",
-	        "VmPTE peak kB", "VmPTE end kB", "end x none",   "PTE freed",   "atomics/fault",
-	        "sim MiB",       "uaf"};
-	struct bench_table *t = bench_table_new(17, hdr);
+	        "VmPTE peak kB", "VmPTE end kB", "end x none",   "PTE freed",   "freed kB",
+	        "atomics/fault", "sim MiB",      "uaf"};
+	struct bench_table *t = bench_table_new(18, hdr);
 
 	for (int g = 0; g < R->ngroups; g++) {
 		table_head(t, R, g);
@@ -1654,6 +1669,7 @@ static void print_work_table(const struct results *R, FILE *f)
 		cell(t, R, g, F_vmpte_end_kb, 1, 0);
 		cell_ratio(t, R, g, F_vmpte_end_kb);
 		cell(t, R, g, F_pte_tables_freed, 1, 0);
+		cell(t, R, g, F_vmpte_freed_kb, 1, 0);
 		cell(t, R, g, F_refcount_atomics_per_fault, 1, 2);
 		cell(t, R, g, F_sim_memory_bytes, 1048576.0, 1);
 		cell(t, R, g, F_uaf_reports, 1, 0);
@@ -1664,7 +1680,10 @@ static void print_work_table(const struct results *R, FILE *f)
 	fprintf(f,
 	        "Medians of %d run(s); spread%%: (max-min)/median of ops/s over the runs; x none: "
 	        "ratio to `none` at the same thread count; latency per call; VmPTE in kB of page "
-	        "tables; PTE freed and atomics (refcount RMW per fault) from the mm's stats; "
+	        "tables; PTE freed: PTE tables freed; freed kB: VmPTE freed, PTE, PMD and PUD "
+	        "tables, munmap/exit at the end of the row excluded; atomics: RMW on table "
+	        "reference state (refcounts, rwsem's page-table rwsem) per fault, from the mm's "
+	        "stats; "
 	        "sim MiB: the library's arena; uaf: use-after-free reports (checked mode only); "
 	        "'-': no such figure (kernel row: host has no counter).\n",
 	        R->nrep);
@@ -1672,12 +1691,22 @@ static void print_work_table(const struct results *R, FILE *f)
 
 static void print_wait_table(const struct results *R, FILE *f)
 {
-	static const char *const hdr[] = {"strategy",        "era",           "thr",
-	                                  "vma lock us",     "vma fallbacks", "mmap lock us",
-	                                  "PMD lock us",     "PTL us",        "page_table_lock us",
-	                                  "TLB flushes",     "TLB flush us",  "irqs-off wait us",
+	static const char *const hdr[] = {"strategy",
+	                                  "era",
+	                                  "thr",
+	                                  "vma lock us",
+	                                  "vma fallbacks",
+	                                  "mmap lock us",
+	                                  "PMD lock us",
+	                                  "PTL us",
+	                                  "page_table_lock us",
+	                                  "pt rwsem us",
+	                                  "pt rwsem w us",
+	                                  "TLB flushes",
+	                                  "TLB flush us",
+	                                  "irqs-off wait us",
 	                                  "reclaim wlock us"};
-	struct bench_table *t = bench_table_new(13, hdr);
+	struct bench_table *t = bench_table_new(15, hdr);
 
 	for (int g = 0; g < R->ngroups; g++) {
 		if (!grun(R, g, 0)->sim)
@@ -1689,6 +1718,8 @@ static void print_wait_table(const struct results *R, FILE *f)
 		cell(t, R, g, F_pmd_lock_wait_ns, 1e3, 1);
 		cell(t, R, g, F_ptl_wait_ns, 1e3, 1);
 		cell(t, R, g, F_page_table_lock_wait_ns, 1e3, 1);
+		cell(t, R, g, F_pt_rwsem_wait_ns, 1e3, 1);
+		cell(t, R, g, F_pt_rwsem_write_wait_ns, 1e3, 1);
 		cell(t, R, g, F_tlb_flushes, 1, 0);
 		cell(t, R, g, F_tlb_flush_ns, 1e3, 1);
 		cell(t, R, g, F_tlb_irqs_off_wait_ns, 1e3, 1);
@@ -1699,7 +1730,8 @@ static void print_wait_table(const struct results *R, FILE *f)
 	bench_table_free(t);
 	fputs("Where threads waited, in microseconds summed over every thread of the row (median "
 	      "of the runs): per lock kind, time spent waiting to acquire it; vma fallbacks: "
-	      "per-VMA lock attempts that fell back to the mmap lock; TLB: simulated "
+	      "per-VMA lock attempts that fell back to the mmap lock; pt rwsem: rwsem's "
+	      "page-table rwsem, readers and writers (w: the writers alone); TLB: simulated "
 	      "shootdowns, their cost and the part spent waiting for interrupts-off sections "
 	      "(GUP-fast); reclaim wlock: time reclaim held the mmap lock for write.\n",
 	      f);

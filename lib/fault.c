@@ -141,6 +141,11 @@ static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmd
 			break;
 		if (pte_map_enomem())
 			return -ENOMEM;
+		/* Only a broken strategy frees the PMD table itself under a
+		 * fault: the detector reports it and the fault backs off. */
+		if (unlikely(!uaf_entry_ok((pte_t *)((uintptr_t)pmdp & PAGE_MASK),
+		                           pt_entry_read(pmdp), "handle_pte_fault", addr)))
+			return -EFAULT;
 		/* The table was freed between the check and the lock: allocate again. */
 	}
 	e = ptep_get(pte);
@@ -160,19 +165,24 @@ static int handle_pte_fault(struct ptsim_mm *mm, struct vm_area *vma, pte_t *pmd
 
 int handle_mm_fault(struct ptsim_mm *mm, struct vm_area *vma, uint64_t addr, bool write)
 {
-	pte_t *pmdp = pt_walk(mm, addr, PT_LEVEL_PMD, true);
+	pte_t *pmdp;
+	int ret = -ENOMEM;
 
+	pt_walk_begin(mm);
+	pmdp = pt_walk(mm, addr, PT_LEVEL_PMD, true);
 	if (!pmdp)
-		return -ENOMEM;
+		goto out;
 	/* handle_cow_pte_fault(): every fault changes the table, read faults
 	 * included (they fill none entries), so none may change a shared one. */
 	if (unlikely(pmd_cow(pt_entry_read(pmdp)))) {
-		int ret = cow_pte_break(mm, pmdp);
-
+		ret = cow_pte_break(mm, pmdp);
 		if (ret)
-			return ret;
+			goto out;
 	}
-	return handle_pte_fault(mm, vma, pmdp, addr, write);
+	ret = handle_pte_fault(mm, vma, pmdp, addr, write);
+out:
+	pt_walk_end(mm);
+	return ret;
 }
 
 bool hw_access(struct ptsim_mm *mm, uint64_t addr, bool write)

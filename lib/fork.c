@@ -200,9 +200,13 @@ int ptsim_fork(struct ptsim_mm *parent, struct ptsim_mm **childp)
 	child->cow_pte = parent->cow_pte;
 	child->ever_mapped = parent->ever_mapped;
 	/* vma_needs_copy(): only VMAs with an anon_vma have anything to copy. */
+	pt_walk_begin(parent);
+	pt_walk_begin(child);
 	for (uint32_t i = 0; !ret && i < parent->vmas.nr; i++)
 		if (parent->vmas.v[i]->anon_vma)
 			ret = copy_page_range(&w, parent->vmas.v[i]);
+	pt_walk_end(child);
+	pt_walk_end(parent);
 	if (parent->vmas.nr) {
 		parent->shares_frames = true;
 		child->shares_frames = true;

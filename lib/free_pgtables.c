@@ -18,10 +18,23 @@ static inline uint64_t table_span(int level)
 	return level == PT_LEVEL_PGD ? 0 : level_entry_span(level - 1);
 }
 
+/* The per-level "freed" counter of a PTE table freed by `pte_path`, or of
+ * an upper-level table (any path). */
+static void count_freed(struct ptsim_mm *mm, const struct ptdesc *d, uint64_t *pte_path)
+{
+	struct mm_thread_stats *ts = mm_ts(mm);
+
+	if (d->level == PT_LEVEL_PTE)
+		stat_inc(pte_path, 1);
+	else if (d->level == PT_LEVEL_PMD)
+		stat_inc(&ts->freed_pmd, 1);
+	else
+		stat_inc(&ts->freed_pud, 1);
+}
+
 static void free_table_entry(struct ptsim_mm *mm, pte_t *p)
 {
 	struct ptdesc *d = ptdesc_of(entry_table(pt_entry_read(p)));
-	struct mm_thread_stats *ts = mm_ts(mm);
 
 	/* A table other mms still link is not ours to free: drop the link
 	 * (or reuse the table if it is ours alone now, and free it). */
@@ -29,8 +42,7 @@ static void free_table_entry(struct ptsim_mm *mm, pte_t *p)
 	    cow_pte_unshare(mm, p))
 		return;
 	set_pte(p, 0);
-	if (d->level == PT_LEVEL_PTE)
-		stat_inc(&ts->freed_unmap, 1);
+	count_freed(mm, d, &mm_ts(mm)->freed_unmap);
 	pt_unlinked_free(mm, d);
 }
 
@@ -110,6 +122,9 @@ void free_pgtables(struct ptsim_mm *mm, const struct vm_area *list, uint64_t flo
 {
 	const struct vm_area *v = list;
 
+	/* A strategy that frees upper tables under its own lock (rwsem) must
+	 * keep them still while this walks and frees them too. */
+	pt_free_begin(mm);
 	while (v) {
 		uint64_t addr = v->start;
 
@@ -120,4 +135,49 @@ void free_pgtables(struct ptsim_mm *mm, const struct vm_area *list, uint64_t flo
 		               v->detached_next ? v->detached_next->start : ceiling);
 		v = v->detached_next;
 	}
+	pt_free_end(mm);
+}
+
+static bool table_empty(const pte_t *table)
+{
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
+		if (!pte_none(pt_entry_read((pte_t *)&table[i])))
+			return false;
+	return true;
+}
+
+/*
+ * The tables behind the entries of `table` (level `level`) in [addr, end):
+ * their empty descendants first, then each of them if it has no entry left.
+ */
+static void free_empty_range(struct ptsim_mm *mm, pte_t *table, int level, uint64_t addr,
+                             uint64_t end)
+{
+	do {
+		uint64_t next = pt_addr_end(addr, end, level);
+		pte_t *p = &table[pt_index(addr, level)];
+		pte_t e = pt_entry_read(p);
+
+		/* A COW link's table is other mms' too: never ours to free. */
+		if (!pte_none(e) && !(level == PT_LEVEL_PMD && pmd_cow(e))) {
+			pte_t *child = entry_table(e);
+
+			if (level + 1 < PT_LEVEL_PTE)
+				free_empty_range(mm, child, level + 1, addr, next);
+			if (table_empty(child)) {
+				struct ptdesc *d = ptdesc_of(child);
+
+				set_pte(p, 0);
+				count_freed(mm, d, &mm_ts(mm)->freed_zap);
+				pt_unlinked_free(mm, d);
+			}
+		}
+		addr = next;
+	} while (addr < end);
+}
+
+void free_empty_pgtables(struct ptsim_mm *mm, uint64_t start, uint64_t end)
+{
+	if (start < end)
+		free_empty_range(mm, mm->pgd, PT_LEVEL_PGD, start, end);
 }

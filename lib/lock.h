@@ -59,15 +59,20 @@ static inline bool spin_is_locked(spinlock_t *l)
 void down_read_slow(struct rwsem *s, struct ptsim_lock_stats *st);
 void down_write(struct rwsem *s, struct ptsim_lock_stats *st);
 
+/*
+ * __down_read(): one unconditional add, as the kernel's rwsem_read_trylock()
+ * does, so that readers racing each other never fail and never count as
+ * contended; a reader that finds a writer or a waiting writer backs its add
+ * out and waits in the slow path.
+ */
 static inline void down_read(struct rwsem *s, struct ptsim_lock_stats *st)
 {
-	uint32_t v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+	uint32_t v = __atomic_add_fetch(&s->state, 1, __ATOMIC_ACQUIRE);
 
 	stat_inc(&st->acquisitions, 1);
-	if (likely(!(v & (RWSEM_WRITER | RWSEM_WAITERS))) &&
-	    __atomic_compare_exchange_n(&s->state, &v, v + 1, false, __ATOMIC_ACQUIRE,
-	                                __ATOMIC_RELAXED))
+	if (likely(!(v & (RWSEM_WRITER | RWSEM_WAITERS))))
 		return;
+	__atomic_sub_fetch(&s->state, 1, __ATOMIC_RELAXED);
 	down_read_slow(s, st);
 }
 

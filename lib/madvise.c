@@ -18,6 +18,8 @@ static void madvise_dontneed(struct ptsim_mm *mm, uint64_t start, uint64_t end)
 
 	tlb_gather_mmu(&tlb, mm);
 	unmap_page_range(&tlb, start, end, &details);
+	if (mm->ops->dontneed_done)
+		mm->ops->dontneed_done(mm, start, end);
 	tlb_finish_mmu(&tlb);
 }
 
@@ -75,12 +77,15 @@ static int madvise_populate(struct ptsim_mm *mm, uint64_t start, uint64_t end, b
  * WILLNEED do nothing to anonymous memory here. */
 static void madvise_apply(struct ptsim_mm *mm, uint64_t start, uint64_t end, int advice)
 {
-	if (advice == PTSIM_MADV_DONTNEED)
+	if (advice == PTSIM_MADV_DONTNEED) {
 		madvise_dontneed(mm, start, end);
-	else if (advice == PTSIM_MADV_FREE)
-		walk_pmd_range(mm, start, end, madvise_free_pte_range, NULL);
-	else if (advice == PTSIM_MADV_COLD || advice == PTSIM_MADV_PAGEOUT)
-		walk_pmd_range(mm, start, end, madvise_free_pte_range, (void *)1);
+	} else if (advice == PTSIM_MADV_FREE || advice == PTSIM_MADV_COLD ||
+	           advice == PTSIM_MADV_PAGEOUT) {
+		pt_walk_begin(mm);
+		walk_pmd_range(mm, start, end, madvise_free_pte_range,
+		               advice == PTSIM_MADV_FREE ? NULL : (void *)1);
+		pt_walk_end(mm);
+	}
 }
 
 /*

@@ -17,7 +17,7 @@ static struct ptsim_mm *mm_list;
 static uint64_t mm_next_id = 1;
 static uint64_t live_mms;
 /* Counters of mms that are gone, so global figures don't shrink. */
-static struct ptsim_lock_stats gone_locks[5];
+static struct ptsim_lock_stats gone_locks[MM_LOCK_KINDS];
 /* Freed mms kept back in checked mode (mm_free()). */
 #define MM_QUARANTINE 64
 static struct ptsim_mm *mm_quarantine[MM_QUARANTINE];
@@ -128,6 +128,8 @@ static void mm_free(struct ptsim_mm *mm)
 		lock_stats_add(&gone_locks[2], &s->pmd_lock);
 		lock_stats_add(&gone_locks[3], &s->page_table_lock);
 		lock_stats_add(&gone_locks[4], &s->vma_lock);
+		lock_stats_add(&gone_locks[5], &s->pt_rwsem_read);
+		lock_stats_add(&gone_locks[5], &s->pt_rwsem_write);
 		ptsim_free(s);
 	}
 	pthread_mutex_unlock(&mm_list_lock);
@@ -211,11 +213,10 @@ void mmput(struct ptsim_mm *mm)
 	mmdrop(mm);
 }
 
-void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live);
-void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live)
+void mm_global_lock_stats(struct ptsim_lock_stats out[MM_LOCK_KINDS], uint64_t *live)
 {
 	pthread_mutex_lock(&mm_list_lock);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < MM_LOCK_KINDS; i++)
 		out[i] = gone_locks[i];
 	for (struct ptsim_mm *mm = mm_list; mm; mm = mm->global_next) {
 		struct ptsim_lock_stats dummy = {0};
@@ -227,6 +228,8 @@ void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live)
 			lock_stats_add(&out[2], &s->pmd_lock);
 			lock_stats_add(&out[3], &s->page_table_lock);
 			lock_stats_add(&out[4], &s->vma_lock);
+			lock_stats_add(&out[5], &s->pt_rwsem_read);
+			lock_stats_add(&out[5], &s->pt_rwsem_write);
 		}
 		spin_unlock(&mm->stats_lock);
 	}

@@ -37,6 +37,8 @@ struct mm_thread_stats {
 	uint64_t cow_pte_shared, cow_pte_copied, cow_pte_reused, cow_pte_dropped; /* cow_pte.c */
 	uint64_t cow_pte_adopted, cow_pte_disowned;
 	struct ptsim_lock_stats mmap_lock, ptl, pmd_lock, page_table_lock, vma_lock;
+	struct ptsim_lock_stats pt_rwsem_read, pt_rwsem_write; /* rwsem's page-table rwsem */
+	uint64_t freed_pmd, freed_pud; /* upper-level tables freed, every path */
 } __attribute__((aligned(64)));
 
 struct ptsim_mm {
@@ -178,6 +180,11 @@ void mmgrab(struct ptsim_mm *mm);
 void mmdrop(struct ptsim_mm *mm);
 bool mmget_not_zero(struct ptsim_mm *mm);
 void mmput(struct ptsim_mm *mm);
+
+/* The global per-lock-kind sums, live mms and gone ones: mmap lock, PTL,
+ * PMD lock, page_table_lock, VMA lock, page-table rwsem (in that order). */
+#define MM_LOCK_KINDS 6
+void mm_global_lock_stats(struct ptsim_lock_stats out[MM_LOCK_KINDS], uint64_t *live);
 
 /* exit_mmap(): everything unmapped and freed, the PGD included. */
 void exit_mmap(struct ptsim_mm *mm);

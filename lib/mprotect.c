@@ -61,7 +61,9 @@ static void change_protection(struct mmu_gather *tlb, uint64_t start, uint64_t e
 {
 	struct change_prot cp = {.prot = prot, .tlb = tlb};
 
+	pt_walk_begin(tlb->mm);
 	walk_pmd_range(tlb->mm, start, end, change_pte_range, &cp);
+	pt_walk_end(tlb->mm);
 }
 
 /* mprotect_fixup()'s accounting: gaining write charges the VMA; losing it

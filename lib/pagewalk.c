@@ -73,6 +73,7 @@ int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
 		return ret;
 	t = &mm->vmas;
 	mmap_read_lock(mm);
+	pt_walk_begin(mm);
 	for (uint32_t i = vma_find_index(t, start); i < t->nr && t->v[i]->start < end && !ret;
 	     i++) {
 		uint64_t s = t->v[i]->start > pos ? t->v[i]->start : pos;
@@ -90,6 +91,7 @@ int ptsim_walk_page_range(struct ptsim_mm *mm, uint64_t start, uint64_t end,
 		hole = -ENOMEM;
 		ret = walk_hole(&w, pos, end, -1);
 	}
+	pt_walk_end(mm);
 	mmap_read_unlock(mm);
 	return ret ? ret : hole;
 }
@@ -107,11 +109,13 @@ int ptsim_get_pte(struct ptsim_mm *mm, uint64_t addr, uint64_t *out)
 		return ret;
 	*out = 0;
 	mmap_read_lock(mm);
+	pt_walk_begin(mm);
 	pmdp = pt_walk(mm, addr, PT_LEVEL_PMD, false);
 	if (pmdp && (pte = pte_offset_map_lock(mm, pmdp, addr, &d))) {
 		*out = ptep_get(pte);
 		pte_unmap_unlock(mm, d);
 	}
+	pt_walk_end(mm);
 	mmap_read_unlock(mm);
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include "memalloc.h"
 #include "strategy.h"
 
-void mm_global_lock_stats(struct ptsim_lock_stats out[5], uint64_t *live);
 int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st);
 
 /* Sums without the mmap lock (any caller may hold it or not): exact when
@@ -48,11 +47,18 @@ int ptsim_mm_get_stats_locked(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 		st->cow_pte_dropped += READ_ONCE(s->cow_pte_dropped);
 		st->cow_pte_adopted += READ_ONCE(s->cow_pte_adopted);
 		st->cow_pte_disowned += READ_ONCE(s->cow_pte_disowned);
+		lock_stats_add(&st->pt_rwsem, &s->pt_rwsem_read);
+		lock_stats_add(&st->pt_rwsem, &s->pt_rwsem_write);
+		lock_stats_add(&st->pt_rwsem_write, &s->pt_rwsem_write);
+		st->pmd_tables_freed += READ_ONCE(s->freed_pmd);
+		st->pud_tables_freed += READ_ONCE(s->freed_pud);
 	}
 	spin_unlock(&mm->stats_lock);
 	st->faults = st->faults_read + st->faults_write + st->faults_cow;
 	st->pte_tables_freed = st->pte_tables_freed_zap + st->pte_tables_freed_unmap +
 	                       st->pte_tables_freed_reclaim + st->pte_tables_freed_walker;
+	st->pgtables_bytes_freed =
+	        (st->pte_tables_freed + st->pmd_tables_freed + st->pud_tables_freed) * PAGE_SIZE;
 	st->pgtables_bytes = (uint64_t)READ_ONCE(mm->pgtables_bytes);
 	st->nr_pte_tables = (uint64_t)READ_ONCE(mm->nr_tables[PT_LEVEL_PTE]);
 	st->nr_pmd_tables = (uint64_t)READ_ONCE(mm->nr_tables[PT_LEVEL_PMD]);
@@ -99,7 +105,7 @@ int(ptsim_mm_get_stats)(struct ptsim_mm *mm, struct ptsim_mm_stats *st)
 
 static void global_stats(struct ptsim_global_stats *st)
 {
-	struct ptsim_lock_stats locks[5];
+	struct ptsim_lock_stats locks[MM_LOCK_KINDS];
 
 	memset(st, 0, sizeof(*st));
 	pt_alloc_stats(&st->tables_in_use, &st->table_slabs, &st->tables_pending_free);
@@ -113,6 +119,7 @@ static void global_stats(struct ptsim_global_stats *st)
 	st->page_table_lock = locks[3];
 	st->vma_lock = locks[4];
 	cow_pte_global_stats(&st->cow_pte_shared_tables, &st->cow_pte_unowned_tables);
+	st->pt_rwsem = locks[5];
 }
 
 int ptsim_get_global_stats_sized(struct ptsim_global_stats *st, size_t size)
@@ -191,6 +198,11 @@ static const struct stat_name mm_names[] = {
         MM(cow_pte_dropped),
         MM(cow_pte_adopted),
         MM(cow_pte_disowned),
+        MM_LOCK(pt_rwsem),
+        MM_LOCK(pt_rwsem_write),
+        MM(pmd_tables_freed),
+        MM(pud_tables_freed),
+        MM(pgtables_bytes_freed),
 };
 
 static const struct stat_name global_names[] = {
@@ -210,6 +222,7 @@ static const struct stat_name global_names[] = {
         GL_LOCK(vma_lock),
         GL(cow_pte_shared_tables),
         GL(cow_pte_unowned_tables),
+        GL_LOCK(pt_rwsem),
 };
 
 /* A field appended to a stats struct needs its name here too. */

@@ -16,7 +16,7 @@ static const char *const names[PTSIM_STRATEGY_COUNT] = {
         [PTSIM_STRATEGY_NONE] = "none",        [PTSIM_STRATEGY_ATOMIC] = "atomic",
         [PTSIM_STRATEGY_PERCPU] = "percpu",    [PTSIM_STRATEGY_BITFIELD] = "bitfield",
         [PTSIM_STRATEGY_RCU] = "rcu",          [PTSIM_STRATEGY_UNSAFE] = "unsafe",
-        [PTSIM_STRATEGY_NONE_5X] = "none-5.x",
+        [PTSIM_STRATEGY_NONE_5X] = "none-5.x", [PTSIM_STRATEGY_RWSEM] = "rwsem",
 };
 
 static const struct pt_strategy *const strategies[PTSIM_STRATEGY_COUNT] = {
@@ -27,6 +27,7 @@ static const struct pt_strategy *const strategies[PTSIM_STRATEGY_COUNT] = {
         [PTSIM_STRATEGY_PERCPU] = &strategy_percpu,
         [PTSIM_STRATEGY_UNSAFE] = &strategy_unsafe,
         [PTSIM_STRATEGY_NONE_5X] = &strategy_none_5x,
+        [PTSIM_STRATEGY_RWSEM] = &strategy_rwsem,
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -71,6 +71,30 @@ struct pt_strategy {
 	int (*mm_init)(struct ptsim_mm *mm);
 	void (*mm_destroy)(struct ptsim_mm *mm);
 
+	/*
+	 * A walk of the mm's page tables begins / ends: a whole fault
+	 * (handle_mm_fault(), the upper levels included), a zap
+	 * (unmap_page_range()), mprotect, MADV_FREE/COLD/PAGEOUT, a locked walk
+	 * (ptsim_walk_page_range(), ptsim_get_pte()), fork's copy (on the
+	 * parent and on the child). Runs under the mmap lock or a VMA lock,
+	 * with no spinlock held; walks of one mm never nest on a thread.
+	 * NULL: the mmap lock alone keeps the upper tables in place (no
+	 * strategy but rwsem frees them while others hold it for read).
+	 */
+	void (*walk_begin)(struct ptsim_mm *mm);
+	void (*walk_end)(struct ptsim_mm *mm);
+	/* free_pgtables() (munmap, exit) begins / ends unlinking the tables of
+	 * detached VMAs: mmap lock held, outside any walk of mm. */
+	void (*free_begin)(struct ptsim_mm *mm);
+	void (*free_end)(struct ptsim_mm *mm);
+	/*
+	 * MADV_DONTNEED zapped [start, end) of one VMA: the zap's walk has
+	 * ended, its mmu_gather is still open, the mmap (or VMA) lock held.
+	 * May unlink empty tables of any level (free_empty_pgtables()): they
+	 * join the gather and are freed after its TLB flush.
+	 */
+	void (*dontneed_done)(struct ptsim_mm *mm, uint64_t start, uint64_t end);
+
 	/* Frees an unlinked table; NULL means pt_free_rcu(). */
 	void (*free_table)(struct ptdesc *d);
 	/* Invariant check of one linked PTE table's reference state; 0 = fine. */
@@ -80,6 +104,28 @@ struct pt_strategy {
 
 const struct pt_strategy *strategy_get(enum ptsim_strategy s);
 
+/* The walk_begin/walk_end and free_begin/free_end hooks, for the shared paths. */
+static inline void pt_walk_begin(struct ptsim_mm *mm)
+{
+	if (mm->ops->walk_begin)
+		mm->ops->walk_begin(mm);
+}
+static inline void pt_walk_end(struct ptsim_mm *mm)
+{
+	if (mm->ops->walk_end)
+		mm->ops->walk_end(mm);
+}
+static inline void pt_free_begin(struct ptsim_mm *mm)
+{
+	if (mm->ops->free_begin)
+		mm->ops->free_begin(mm);
+}
+static inline void pt_free_end(struct ptsim_mm *mm)
+{
+	if (mm->ops->free_end)
+		mm->ops->free_end(mm);
+}
+
 extern const struct pt_strategy strategy_none;
 extern const struct pt_strategy strategy_none_5x;
 extern const struct pt_strategy strategy_rcu;
@@ -87,5 +133,6 @@ extern const struct pt_strategy strategy_unsafe;
 extern const struct pt_strategy strategy_atomic;
 extern const struct pt_strategy strategy_percpu;
 extern const struct pt_strategy strategy_bitfield;
+extern const struct pt_strategy strategy_rwsem;
 
 #endif

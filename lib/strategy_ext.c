@@ -13,6 +13,7 @@
 #include "memalloc.h"
 #include "pgalloc.h"
 #include "tlb.h"
+#include "zap.h"
 
 struct ext_strategy {
 	struct pt_strategy base;
@@ -94,6 +95,27 @@ static int ext_check_pte_table(struct ptdesc *d, unsigned nonnone, unsigned nzer
 	return ext_ops(d->mm)->check_table(d->mm, pt_of(d), nonnone, nzero, msg, len) ? -1 : 0;
 }
 
+static void ext_walk_begin(struct ptsim_mm *mm)
+{
+	ext_ops(mm)->walk_begin(mm);
+}
+static void ext_walk_end(struct ptsim_mm *mm)
+{
+	ext_ops(mm)->walk_end(mm);
+}
+static void ext_free_begin(struct ptsim_mm *mm)
+{
+	ext_ops(mm)->free_begin(mm);
+}
+static void ext_free_end(struct ptsim_mm *mm)
+{
+	ext_ops(mm)->free_end(mm);
+}
+static void ext_dontneed_done(struct ptsim_mm *mm, uint64_t start, uint64_t end)
+{
+	ext_ops(mm)->dontneed_done(mm, start, end);
+}
+
 static bool ext_name_ok(const char *name)
 {
 	size_t n = name ? strnlen(name, PTSIM_STRATEGY_NAME_MAX) : 0;
@@ -135,7 +157,8 @@ static bool ext_copy_ops(struct ptsim_strategy_ops *dst, const struct ptsim_stra
 			return false;
 	memset(dst, 0, sizeof(*dst));
 	memcpy(dst, src, src->size < sizeof(*dst) ? src->size : sizeof(*dst));
-	return true;
+	/* Pairs: a begin without its end would leave its lock held. */
+	return !dst->walk_begin == !dst->walk_end && !dst->free_begin == !dst->free_end;
 }
 
 const struct pt_strategy *strategy_ext_new(const struct ptsim_strategy_ops *ops,
@@ -175,6 +198,11 @@ const struct pt_strategy *strategy_ext_new(const struct ptsim_strategy_ops *ops,
 	e->base.zap_pte_locked = o->zap_locked ? ext_zap_pte_locked : NULL;
 	e->base.zap_pte_done = o->zap_done ? ext_zap_pte_done : NULL;
 	e->base.check_pte_table = o->check_table ? ext_check_pte_table : NULL;
+	e->base.walk_begin = o->walk_begin ? ext_walk_begin : NULL;
+	e->base.walk_end = o->walk_end ? ext_walk_end : NULL;
+	e->base.free_begin = o->free_begin ? ext_free_begin : NULL;
+	e->base.free_end = o->free_end ? ext_free_end : NULL;
+	e->base.dontneed_done = o->dontneed_done ? ext_dontneed_done : NULL;
 	*err = 0;
 	return &e->base;
 }
@@ -294,6 +322,11 @@ void ptsim_pt_free(struct ptsim_mm *mm, struct ptsim_pt *pt, unsigned flags)
 	}
 	/* Inside a zap, after the gather's TLB flush; then after a grace period. */
 	pt_unlinked_free(mm, d);
+}
+
+void ptsim_free_empty_tables(struct ptsim_mm *mm, uint64_t start, uint64_t end)
+{
+	free_empty_pgtables(mm, start, end);
 }
 
 void *ptsim_mm_strategy_data(struct ptsim_mm *mm)

@@ -23,6 +23,10 @@ enum test_hook_point {
 	/* flush_tlb_range(): about to wait for a thread inside an irqs-off
 	 * section (addr: 0). */
 	TEST_HOOK_TLB_IRQS_OFF_WAIT,
+	/* A strategy is about to take the lock that excludes walkers before
+	 * it frees tables (rwsem: the page-table rwsem for write); no lock of
+	 * the tables held. */
+	TEST_HOOK_PT_FREE_LOCK,
 	TEST_HOOK_COUNT,
 };
 

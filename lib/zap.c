@@ -159,5 +159,7 @@ void unmap_page_range(struct mmu_gather *tlb, uint64_t start, uint64_t end,
 {
 	struct zap_walk w = {.tlb = tlb, .mm = tlb->mm, .details = details};
 
+	pt_walk_begin(tlb->mm);
 	walk_pmd_range(tlb->mm, start, end, zap_pte_range, &w);
+	pt_walk_end(tlb->mm);
 }

@@ -55,4 +55,15 @@ void unmap_page_range(struct mmu_gather *tlb, uint64_t start, uint64_t end,
 void free_pgtables(struct ptsim_mm *mm, const struct vm_area *list, uint64_t floor,
                    uint64_t ceiling);
 
+/*
+ * Unlinks every PTE, PMD and PUD table whose span meets [start, end) and
+ * that has no entry left, children before parents, and hands each to
+ * pt_unlinked_free() (the open mmu_gather frees it after its flush). PTE
+ * tables count as freed by a zap. No lock is taken: the caller excludes
+ * every walker of mm that could use or fill these tables (rwsem: the
+ * page-table rwsem held for write); lockless walkers (GUP-fast, the MMU)
+ * are kept off by the flush that precedes the free.
+ */
+void free_empty_pgtables(struct ptsim_mm *mm, uint64_t start, uint64_t end);
+
 #endif

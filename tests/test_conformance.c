@@ -983,7 +983,13 @@ static bool dontneed_frees_whole_tables(void)
 {
 	/* DESIGN.md §3: rcu frees on a whole-table DONTNEED; atomic/percpu free any empty table */
 	return pt_expect == PTSIM_STRATEGY_RCU || pt_expect == PTSIM_STRATEGY_ATOMIC ||
-	       pt_expect == PTSIM_STRATEGY_PERCPU;
+	       pt_expect == PTSIM_STRATEGY_PERCPU || pt_expect == PTSIM_STRATEGY_RWSEM;
+}
+
+/* rwsem frees the upper tables a DONTNEED leaves empty too. */
+static bool dontneed_frees_upper_tables(void)
+{
+	return pt_expect == PTSIM_STRATEGY_RWSEM;
 }
 
 static void test_freed_counters(void **state)
@@ -991,6 +997,7 @@ static void test_freed_counters(void **state)
 	struct ptsim_mm *mm = fx(state)->mm;
 	struct ptsim_mm_stats st;
 	uint64_t by_zap = dontneed_frees_whole_tables() ? 2 : 0;
+	uint64_t upper = dontneed_frees_upper_tables() ? 1 : 0;
 
 	/* [wwww] then [....]: DONTNEED of two whole tables */
 	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
@@ -1001,7 +1008,12 @@ static void test_freed_counters(void **state)
 	assert_int_equal(st.rss_anon_pages, 0);
 	assert_int_equal(st.pte_tables_freed_zap, by_zap);
 	assert_int_equal(st.pte_tables_freed, by_zap);
-	assert_tables(mm, 1, 1, 2 - by_zap);
+	/* rwsem: the PMD and PUD tables, now empty, go with the PTE tables
+	 * (the mapping is alone in its 512 GiB slot) */
+	assert_int_equal(st.pmd_tables_freed, upper);
+	assert_int_equal(st.pud_tables_freed, upper);
+	assert_int_equal(st.pgtables_bytes_freed, (by_zap + 2 * upper) * TABLE_BYTES);
+	assert_tables(mm, 1 - upper, 1 - upper, 2 - by_zap);
 
 	/* [    ]: munmap frees what is left */
 	STEP(mm, ptsim_munmap(mm, AT(0), 4 * MiB));
@@ -1009,6 +1021,9 @@ static void test_freed_counters(void **state)
 	assert_int_equal(st.pte_tables_freed_unmap, 2 - by_zap);
 	assert_int_equal(st.pte_tables_freed, 2);
 	assert_int_equal(st.pte_tables_freed_reclaim, 0);
+	assert_int_equal(st.pmd_tables_freed, 1);
+	assert_int_equal(st.pud_tables_freed, 1);
+	assert_int_equal(st.pgtables_bytes_freed, 4 * TABLE_BYTES);
 	assert_tables(mm, 0, 0, 0);
 
 	/* after the grace period nothing waits */
@@ -1043,7 +1058,11 @@ static void test_none_reclaim_is_noop(void **state)
  * `none` is the same kernel without PT_RECLAIM: DONTNEED never frees.
  * atomic/percpu/bitfield rows follow DESIGN.md §3 (not measured): a
  * refcounted table goes as soon as its last entry does, on any path;
- * bitfield frees nothing before a reclaim pass.
+ * bitfield frees nothing before a reclaim pass. rwsem rows (Jason
+ * Gunthorpe's page-table rwsem, never implemented in Linux): after each
+ * DONTNEED every table of any level that meets the range and has no entry
+ * left goes, PMD and PUD tables included; munmap keeps the kernel's
+ * floor/ceiling rule.
  */
 #define KIB(...)      ((const int64_t[]){__VA_ARGS__})
 #define PT_MAX_CHECKS 8
@@ -1061,6 +1080,7 @@ struct pgtable_case {
 		[PTSIM_STRATEGY_ATOMIC] = KIB(__VA_ARGS__),                                        \
 		[PTSIM_STRATEGY_PERCPU] = KIB(__VA_ARGS__),                                        \
 		[PTSIM_STRATEGY_BITFIELD] = KIB(__VA_ARGS__),                                      \
+		[PTSIM_STRATEGY_RWSEM] = KIB(__VA_ARGS__),                                         \
 	}
 
 static const struct pgtable_case pgtable_cases[] = {
@@ -1077,7 +1097,26 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(2056, 8, 0),
           [PTSIM_STRATEGY_ATOMIC] = KIB(2056, 8, 0),
           [PTSIM_STRATEGY_PERCPU] = KIB(2056, 8, 0),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(2056, 2056, 0)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(2056, 2056, 0),
+          [PTSIM_STRATEGY_RWSEM] = KIB(2056, 0, 0)}},
+        {"dontneed_1g_keeps_pud", /* [1 GiB written][2 MiB written]: DONTNEED of the first
+                                     GiB, 1 GiB-aligned: rcu/atomic/percpu free its 512 PTE
+                                     tables, rwsem its PMD table too; the PUD table stays
+                                     for the second mapping */
+         "mmap 0 0x40000000\n"
+         "mmap 0x40000000 0x200000\n"
+         "touch 0 0x40000000 w\n"
+         "touch 0x40000000 0x200000 w\n"
+         "check touched\n"
+         "madvise 0 0x40000000 dontneed\n"
+         "check dontneed\n",
+         2,
+         {[PTSIM_STRATEGY_NONE] = KIB(2064, 2064),
+          [PTSIM_STRATEGY_RCU] = KIB(2064, 16),
+          [PTSIM_STRATEGY_ATOMIC] = KIB(2064, 16),
+          [PTSIM_STRATEGY_PERCPU] = KIB(2064, 16),
+          [PTSIM_STRATEGY_BITFIELD] = KIB(2064, 2064),
+          [PTSIM_STRATEGY_RWSEM] = KIB(2064, 12)}},
         {"zero_page", /* shared trace: zero-page tables are freed by DONTNEED too */
          "mmap 0 0x4000000\n"
          "touch 0 0x4000000 r\n"
@@ -1089,7 +1128,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(136, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(136, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(136, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136),
+          [PTSIM_STRATEGY_RWSEM] = KIB(136, 0)}},
         {"madv_free", /* shared trace: MADV_FREE frees no table */
          "mmap 0 0x4000000\n"
          "touch 0 0x4000000 w\n"
@@ -1103,7 +1143,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(136, 136, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(136, 136, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(136, 136, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136, 136)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(136, 136, 136),
+          [PTSIM_STRATEGY_RWSEM] = KIB(136, 136, 0)}},
         {"partial_keep_one", /* shared trace: a partial DONTNEED never frees under rcu */
          "mmap 0 0x1000000\n"
          "touch 0 0x1000000 w\n"
@@ -1118,7 +1159,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(40, 40, 40),
           [PTSIM_STRATEGY_ATOMIC] = KIB(40, 40, 36),
           [PTSIM_STRATEGY_PERCPU] = KIB(40, 40, 36),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(40, 40, 40)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(40, 40, 40),
+          [PTSIM_STRATEGY_RWSEM] = KIB(40, 40, 36)}},
         {"munmap_part", /* shared trace: munmap of part of a table keeps the table */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1141,7 +1183,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(20, 16),
           [PTSIM_STRATEGY_ATOMIC] = KIB(20, 16),
           [PTSIM_STRATEGY_PERCPU] = KIB(20, 16),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(20, 20)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(20, 20),
+          [PTSIM_STRATEGY_RWSEM] = KIB(20, 16)}},
         {"dontneed_split_vmas", /* [wRww]: madvise zaps VMA by VMA, so the first table is
                                    never zapped whole in one call and stays under rcu */
          "mmap 0 0x400000\n"
@@ -1155,7 +1198,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 0)}},
         {"zero_and_written", /* [rrww]: MADV_FREE keeps both tables, DONTNEED frees both */
          "mmap 0 0x400000\n"
          "touch 0 0x200000 r\n"
@@ -1170,7 +1214,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 16, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 16, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 16, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 16, 0)}},
         {"populate", /* POPULATE_READ, DONTNEED, POPULATE_WRITE: tables come back */
          "mmap 0 0x400000\n"
          "madvise 0 0x400000 populate_read\n"
@@ -1184,7 +1229,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 8, 16),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 8, 16),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 8, 16),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 0, 16)}},
         {"dontneed_then_write", /* a freed table is allocated again by the next fault */
          "mmap 0 0x200000\n"
          "touch 0 0x200000 w\n"
@@ -1197,7 +1243,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(8, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(8, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(8, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12),
+          [PTSIM_STRATEGY_RWSEM] = KIB(0, 12)}},
         {"munmap_middle_two_tables", /* [w  w]: both tables still serve a VMA */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1278,7 +1325,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(12, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(12, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(12, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(12, 12),
+          [PTSIM_STRATEGY_RWSEM] = KIB(12, 0)}},
         {"dontneed_vmas_split_at_table", /* [wwRR]: each VMA covers a whole table: both go */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1291,7 +1339,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 8),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 8),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 8),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 0)}},
         {"gap_filled_merges_left", /* [A C B]: A and B written apart (two anon_vmas), C mapped
                                       between them: the kernel merges C into A, the left
                                       neighbour, so DONTNEED of [0, 2M) is one VMA over one
@@ -1309,7 +1358,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(16, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(16, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(16, 12)}},
         {"fork_1g", /* shared trace */
          "mmap 0 0x40000000\n"
          "touch 0 0x40000000 w\n"
@@ -1357,7 +1407,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(12, 12),
           [PTSIM_STRATEGY_ATOMIC] = KIB(12, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(12, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(12, 12)}},
         {"fork_empty_table", /* an empty table kept by the parent is copied empty */
          "mmap 0 0x400000\n"
          "touch 0 0x400000 w\n"
@@ -1370,7 +1421,8 @@ static const struct pgtable_case pgtable_cases[] = {
           [PTSIM_STRATEGY_RCU] = KIB(16, 16),
           [PTSIM_STRATEGY_ATOMIC] = KIB(12, 12),
           [PTSIM_STRATEGY_PERCPU] = KIB(12, 12),
-          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16)}},
+          [PTSIM_STRATEGY_BITFIELD] = KIB(16, 16),
+          [PTSIM_STRATEGY_RWSEM] = KIB(12, 12)}},
 };
 
 static void test_pgtable_case(void **state)

@@ -333,6 +333,148 @@ static void test_hooks_called(void **state)
 	assert_int_equal(pt_global().live_mms, g0.live_mms);
 }
 
+/* --- version 2: a page-table rwsem written against the public header ---- */
+
+/* "rwsem-lite": the built-in rwsem's protocol with a pthread rwlock in the
+ * strategy data, counting its v2 hook calls. */
+static struct {
+	int walk_begin, walk_end, free_begin, free_end, dontneed_done;
+} v2;
+
+static int lite_mm_init(struct ptsim_mm *mm)
+{
+	pthread_rwlock_t *l = malloc(sizeof(*l));
+
+	if (!l || pthread_rwlock_init(l, NULL)) {
+		free(l);
+		return -ENOMEM;
+	}
+	ptsim_mm_set_strategy_data(mm, l);
+	return 0;
+}
+static void lite_mm_destroy(struct ptsim_mm *mm)
+{
+	pthread_rwlock_t *l = ptsim_mm_strategy_data(mm);
+
+	pthread_rwlock_destroy(l);
+	free(l);
+}
+static void lite_walk_begin(struct ptsim_mm *mm)
+{
+	__atomic_add_fetch(&v2.walk_begin, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_rdlock(ptsim_mm_strategy_data(mm));
+}
+static void lite_walk_end(struct ptsim_mm *mm)
+{
+	__atomic_add_fetch(&v2.walk_end, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(ptsim_mm_strategy_data(mm));
+}
+static void lite_free_begin(struct ptsim_mm *mm)
+{
+	__atomic_add_fetch(&v2.free_begin, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_wrlock(ptsim_mm_strategy_data(mm));
+}
+static void lite_free_end(struct ptsim_mm *mm)
+{
+	__atomic_add_fetch(&v2.free_end, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(ptsim_mm_strategy_data(mm));
+}
+static void lite_dontneed_done(struct ptsim_mm *mm, uint64_t start, uint64_t end)
+{
+	__atomic_add_fetch(&v2.dontneed_done, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_wrlock(ptsim_mm_strategy_data(mm));
+	ptsim_free_empty_tables(mm, start, end);
+	pthread_rwlock_unlock(ptsim_mm_strategy_data(mm));
+}
+
+static const struct ptsim_strategy_ops lite_ops = {
+        .api_version = 2,
+        .size = sizeof(struct ptsim_strategy_ops),
+        .name = "rwsem-lite",
+        .era = "5.x",
+        .mm_init = lite_mm_init,
+        .mm_destroy = lite_mm_destroy,
+        .walk_begin = lite_walk_begin,
+        .walk_end = lite_walk_end,
+        .free_begin = lite_free_begin,
+        .free_end = lite_free_end,
+        .dontneed_done = lite_dontneed_done,
+};
+
+static void test_v2_hooks(void **state)
+{
+	struct ptsim_strategy_ops o = lite_ops;
+	struct ptsim_global_stats g0 = pt_global();
+	struct ptsim_mm_stats st;
+	struct ptsim_mm *mm, *child;
+	enum ptsim_strategy id;
+	uint64_t pte;
+
+	(void)state;
+	/* pairs only: a begin without its end is refused */
+	o.name = "half-walk";
+	o.walk_end = NULL;
+	assert_int_equal(ptsim_strategy_register(&o, NULL), -EINVAL);
+	o = lite_ops;
+	o.name = "half-free";
+	o.free_begin = NULL;
+	assert_int_equal(ptsim_strategy_register(&o, NULL), -EINVAL);
+	/* a v2 table cut to the v1 size loses the v2 hooks: accepted, none of them called */
+	o = lite_ops;
+	o.name = "rwsem-lite-v1";
+	o.api_version = 1;
+	o.size = PTSIM_STRATEGY_OPS_SIZE_V1;
+	assert_int_equal(ptsim_strategy_register(&o, &id), 0);
+	assert_int_equal(ptsim_mm_create(id, &mm), 0);
+	assert_int_equal(ptsim_mmap(mm, AT(0), 4 * MiB, PROT_RW, PTSIM_MAP_FIXED, NULL), 0);
+	assert_int_equal(ptsim_touch(mm, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE), 0);
+	assert_int_equal(ptsim_madvise(mm, AT(0), 4 * MiB, PTSIM_MADV_DONTNEED), 0);
+	assert_int_equal(pt_stats(mm).nr_pte_tables, 2);
+	ptsim_mm_destroy(mm);
+	assert_int_equal(v2.walk_begin + v2.free_begin + v2.dontneed_done, 0);
+
+	assert_int_equal(PTSIM_STRATEGY_OPS_SIZE_V2, sizeof(struct ptsim_strategy_ops));
+	assert_int_equal(ptsim_strategy_register(&lite_ops, &id), 0);
+	assert_int_equal(ptsim_mm_create(id, &mm), 0);
+
+	/* [wwww|wwww]: 1024 faults, one walk each */
+	assert_int_equal(ptsim_mmap(mm, AT(0), 4 * MiB, PROT_RW, PTSIM_MAP_FIXED, NULL), 0);
+	assert_int_equal(ptsim_touch(mm, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE), 0);
+	assert_int_equal(v2.walk_begin, 1024);
+	assert_int_equal(ptsim_get_pte(mm, AT(0), &pte), 0);
+	assert_int_equal(v2.walk_begin, 1025);
+	/* fork: one walk of the parent and one of the child */
+	assert_int_equal(ptsim_fork(mm, &child), 0);
+	assert_int_equal(v2.walk_begin, 1027);
+	ptsim_mm_destroy(child); /* exit: a zap (a walk) and free_pgtables() */
+	assert_int_equal(v2.walk_begin, 1028);
+	assert_int_equal(v2.free_begin, 1);
+
+	/* [    |    ]: DONTNEED of both tables; the free pass takes the PMD and
+	 * PUD tables too (the mapping is alone in its 512 GiB) */
+	assert_int_equal(ptsim_madvise(mm, AT(0), 4 * MiB, PTSIM_MADV_DONTNEED), 0);
+	assert_int_equal(v2.walk_begin, 1029);
+	assert_int_equal(v2.dontneed_done, 1);
+	st = pt_stats(mm);
+	assert_int_equal(st.pgtables_bytes, 0);
+	assert_int_equal(st.pte_tables_freed_zap, 2);
+	assert_int_equal(st.pmd_tables_freed, 1);
+	assert_int_equal(st.pud_tables_freed, 1);
+	assert_mm_ok(mm);
+	/* a fault builds the path again */
+	assert_int_equal(ptsim_touch(mm, AT(0), PG, PTSIM_ACCESS_WRITE), 0);
+	assert_tables(mm, 1, 1, 1);
+	assert_int_equal(ptsim_munmap(mm, AT(0), 4 * MiB), 0);
+	assert_int_equal(v2.free_begin, 2);
+	assert_tables(mm, 0, 0, 0);
+	ptsim_mm_destroy(mm);
+	ptsim_synchronize();
+	assert_int_equal(v2.walk_begin, v2.walk_end);
+	assert_int_equal(v2.free_begin, v2.free_end);
+	assert_int_equal(pt_global().tables_in_use, g0.tables_in_use);
+	assert_int_equal(pt_global().live_mms, g0.live_mms);
+}
+
 /* --- concurrency and the limit ------------------------------------------ */
 
 #define NTHREADS   4
@@ -418,6 +560,7 @@ int main(void)
 	        cmocka_unit_test(test_register_larger_table),
 	        cmocka_unit_test(test_register_v1_size_and_copy),
 	        cmocka_unit_test(test_hooks_called),
+	        cmocka_unit_test(test_v2_hooks),
 	        cmocka_unit_test(test_register_concurrently),
 	        cmocka_unit_test(test_register_until_full),
 	};

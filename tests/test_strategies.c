@@ -11,8 +11,10 @@
  * - A read-only touch of 64 MiB: a bitfield reclaim frees every zero-page
  *   table (32) and nothing else.
  * - refcount_atomics: > 0 for atomic on faults, 0 for none, rcu, bitfield
- *   (and percpu while its tables are in percpu mode).
+ *   (and percpu while its tables are in percpu mode); rwsem: two per walk
+ *   (a fault, a zap, a locked walk, a free pass), whatever its length.
  * - Tables freed per path.
+ * - rwsem: DONTNEED of the 1 GiB frees the PMD and PUD tables too (0 KiB).
  */
 #include "common/ptsim_test.h"
 
@@ -42,7 +44,16 @@ static void test_dontneed_1g(void **state)
 	STEP(mm, ptsim_madvise(mm, AT(0), GiB, PTSIM_MADV_DONTNEED));
 	st = pt_stats(mm);
 	assert_int_equal(st.rss_anon_pages, 0);
-	if (refcounted() || pt_strategy == PTSIM_STRATEGY_RCU) {
+	if (pt_strategy == PTSIM_STRATEGY_RWSEM) {
+		/* the emptied PMD and PUD tables go with the 512 PTE tables */
+		assert_int_equal(st.pgtables_bytes, 0);
+		assert_int_equal(st.pte_tables_freed_zap, TABLES_1G);
+		assert_int_equal(st.pmd_tables_freed, 1);
+		assert_int_equal(st.pud_tables_freed, 1);
+		assert_int_equal(st.pgtables_bytes_freed, (TABLES_1G + 2) * TABLE_BYTES);
+		assert_int_equal(st.pt_rwsem_write.acquisitions, 1); /* one free pass */
+		assert_int_equal(ptsim_reclaim(mm), 0);
+	} else if (refcounted() || pt_strategy == PTSIM_STRATEGY_RCU) {
 		assert_int_equal(st.pgtables_bytes, 8192);
 		assert_int_equal(st.pte_tables_freed_zap, TABLES_1G);
 		assert_int_equal(st.pte_tables_freed, TABLES_1G);
@@ -142,6 +153,11 @@ static void test_refcount_atomics(void **state)
 		 * installer's reference comes with pmd_install() (no RMW) */
 		assert_int_equal(st.refcount_atomics, 3 * 512 - 1);
 		break;
+	case PTSIM_STRATEGY_RWSEM:
+		/* down_read and up_read of the page-table rwsem: two per fault */
+		assert_int_equal(st.refcount_atomics, 2 * 512);
+		assert_int_equal(st.pt_rwsem.acquisitions, 512);
+		break;
 	default:
 		/* percpu: the table is still in percpu mode */
 		assert_int_equal(st.refcount_atomics, 0);
@@ -161,12 +177,64 @@ static void test_refcount_atomics(void **state)
 		before = pt_stats(mm).refcount_atomics;
 		STEP(mm, ptsim_touch(mm, AT(2 * MiB), 2 * MiB, PTSIM_ACCESS_WRITE));
 		assert_int_equal(pt_stats(mm).refcount_atomics, before);
+	} else if (pt_strategy == PTSIM_STRATEGY_RWSEM) {
+		/* the zap's walk (read) and the free pass (write): two each */
+		assert_int_equal(st.refcount_atomics, 2 * 512 + 4);
+		assert_int_equal(st.pt_rwsem.acquisitions, 514);
+		assert_int_equal(st.pt_rwsem_write.acquisitions, 1);
+		assert_int_equal(st.pt_rwsem.contended, 0);
 	} else if (pt_strategy != PTSIM_STRATEGY_ATOMIC) {
 		assert_int_equal(st.refcount_atomics, 0);
 	}
 	printf("# %s: refcount_atomics %llu after %llu faults\n", ptsim_strategy_name(pt_strategy),
 	       (unsigned long long)pt_stats(mm).refcount_atomics,
 	       (unsigned long long)pt_stats(mm).faults);
+}
+
+static int count_entry(uint64_t pte, uint64_t addr, uint64_t next, void *priv)
+{
+	(void)pte;
+	(void)addr;
+	(void)next;
+	++*(uint64_t *)priv;
+	return 0;
+}
+
+/*
+ * Jason Gunthorpe's "two atomic per page table walk operation" against
+ * "two atomics on every PTE map": one locked walk over 1 GiB with 512 PTE
+ * tables (one written page each) costs rwsem two atomics, atomic two per
+ * table it maps (pte_try_get and pte_put), the others none.
+ */
+static void test_atomics_per_walk(void **state)
+{
+	struct ptsim_mm *mm = ((struct pt_fixture *)*state)->mm;
+	const struct ptsim_walk_ops ops = {.pte_entry = count_entry};
+	struct ptsim_mm_stats st0, st;
+	uint64_t entries = 0;
+
+	map_fixed(mm, AT(0), GiB, PROT_RW);
+	for (uint64_t a = 0; a < GiB; a += 2 * MiB)
+		STEP(mm, ptsim_touch(mm, AT(a), PG, PTSIM_ACCESS_WRITE));
+	st0 = pt_stats(mm);
+	STEP(mm, ptsim_walk_page_range(mm, AT(0), AT(GiB), &ops, &entries));
+	st = pt_stats(mm);
+	assert_int_equal(entries, GiB / PG);
+	switch (pt_strategy) {
+	case PTSIM_STRATEGY_ATOMIC:
+		assert_int_equal(st.refcount_atomics - st0.refcount_atomics, 2 * TABLES_1G);
+		break;
+	case PTSIM_STRATEGY_RWSEM:
+		assert_int_equal(st.refcount_atomics - st0.refcount_atomics, 2);
+		assert_int_equal(st.pt_rwsem.acquisitions - st0.pt_rwsem.acquisitions, 1);
+		break;
+	default: /* percpu: every table still in percpu mode */
+		assert_int_equal(st.refcount_atomics - st0.refcount_atomics, 0);
+		break;
+	}
+	printf("# %s: a walk of 1 GiB (512 PTE tables) cost %llu atomics\n",
+	       ptsim_strategy_name(pt_strategy),
+	       (unsigned long long)(st.refcount_atomics - st0.refcount_atomics));
 }
 
 /* A table emptied by a path that does not free (munmap's zap of part of a
@@ -431,6 +499,7 @@ int main(int argc, char **argv)
 	        T(test_dontneed_1g),
 	        T(test_bitfield_zero_page_tables),
 	        T(test_refcount_atomics),
+	        T(test_atomics_per_walk),
 	        T(test_freed_per_path),
 	        T(test_global_reclaim),
 	        T(test_global_reclaim_order),
@@ -441,7 +510,7 @@ int main(int argc, char **argv)
 	};
 	static const enum ptsim_strategy all[] = {
 	        PTSIM_STRATEGY_NONE,   PTSIM_STRATEGY_RCU,      PTSIM_STRATEGY_ATOMIC,
-	        PTSIM_STRATEGY_PERCPU, PTSIM_STRATEGY_BITFIELD,
+	        PTSIM_STRATEGY_PERCPU, PTSIM_STRATEGY_BITFIELD, PTSIM_STRATEGY_RWSEM,
 	};
 	int failed = 0;
 

@@ -24,6 +24,8 @@ struct options {
 	bool probe;
 	bool no_zero_page;
 	bool like_host;
+	bool verify;  /* --verify: checkpoint VmPTE must equal the recorded figure */
+	bool reclaim; /* --reclaim: a reclaim pass before every check and checkpoint */
 	const char *strategy_name;
 	enum ptsim_strategy strategy;
 	const char *file; /* NULL or "-": standard input */
@@ -33,7 +35,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: ptsim-replay [--strategy NAME [--no-zero-page | --like-host] | --host]\n"
-	        "                    [--rss] [FILE]\n"
+	        "                    [--rss] [--verify] [--reclaim] [FILE]\n"
 	        "       ptsim-replay --probe\n"
 	        "\n"
 	        "Replays a page-table trace (grammar: docs/traces.md) from FILE, or from\n"
@@ -42,9 +44,12 @@ static void usage(FILE *out)
 	        "  fork_check child_vmpte_kb=N       the child's VmPTE minus the parent's at the "
 	        "start\n"
 	        "  where NAME pmd_offset=0xN         where mmap_any NAME went, within its 2 MiB\n"
+	        "  checkpoint LABEL vmpte_kb=N recorded_vmpte_kb=M   a recorded checkpoint\n"
 	        "  gap LOWER UPPER 0xN               bytes between two mmap_any mappings\n"
 	        "('baseline' makes later checks count from there; mmap_any NAME LEN lets the\n"
-	        "kernel pick the address and later ranges say NAME or NAME+OFF)\n"
+	        "kernel pick the address and later ranges say NAME or NAME+OFF; a tN prefix\n"
+	        "runs a line on replay thread N, one line at a time in file order; 'base 0'\n"
+	        "makes OFFs absolute, as ptsim-record writes them (docs/record.md))\n"
 	        "\n"
 	        "  --strategy NAME  run in the simulator with that strategy (default: rcu);\n"
 	        "                   every figure is taken after ptsim_mm_check() passes\n"
@@ -58,6 +63,10 @@ static void usage(FILE *out)
 	        "                   off by default so that the output diffs byte for byte\n"
 	        "                   against the .expected files, which leave RSS out (a real\n"
 	        "                   process's RSS moves by a few hundred kB on its own)\n"
+	        "  --verify         fail (exit 1) at the first checkpoint whose VmPTE differs\n"
+	        "                   from the figure recorded with it (ptsim-record)\n"
+	        "  --reclaim        run the strategy's reclaim pass (ptsim_reclaim) before\n"
+	        "                   every check and checkpoint, as a reclaim thread would\n"
 	        "  --no-zero-page   simulator: read faults map a fresh page, not the zero page\n"
 	        "                   (PTSIM_OPT_NO_ZERO_PAGE), as on a host booted without it\n"
 	        "  --like-host      simulator: --no-zero-page if this host maps no zero page\n"
@@ -98,6 +107,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	        {"probe", no_argument, NULL, 'P'},
 	        {"no-zero-page", no_argument, NULL, 'Z'},
 	        {"like-host", no_argument, NULL, 'L'},
+	        {"verify", no_argument, NULL, 'V'},
+	        {"reclaim", no_argument, NULL, 'R'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -124,6 +135,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'L':
 			o->like_host = true;
 			break;
+		case 'V':
+			o->verify = true;
+			break;
+		case 'R':
+			o->reclaim = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -138,7 +155,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->no_zero_page && o->like_host)
 		return usage_error("--no-zero-page and --like-host exclude each other");
 	if (o->probe && (o->host || o->strategy_name || o->rss || o->no_zero_page || o->like_host ||
-	                 optind < argc))
+	                 o->verify || o->reclaim || optind < argc))
 		return usage_error("--probe takes no other option or file");
 	if (argc - optind > 1)
 		return usage_error("one trace file at most (extra: '%s')", argv[optind + 1]);
@@ -179,45 +196,99 @@ static void op_failed(const struct replay_trace *t, const struct replay_op *op,
 	fprintf(stderr, "\n");
 }
 
-static int print_check(struct replay_env *env, const struct replay_op *op,
-                       const struct replay_usage *base, bool rss)
-{
-	struct replay_usage now;
-	int err = env->backend->usage(env, &now);
-
-	if (err)
-		return err;
-	printf("check %s vmpte_kb=%lld", op->label, (long long)(now.vmpte_kb - base->vmpte_kb));
-	if (rss)
-		printf(" rss_kb=%lld", (long long)(now.rss_kb - base->rss_kb));
-	printf("\n");
-	return 0;
-}
-
-static int print_fork_check(struct replay_env *env, const struct replay_usage *base)
-{
-	int64_t child_kb;
-	int err = env->backend->fork_vmpte(env, &child_kb);
-
-	if (!err)
-		printf("fork_check child_vmpte_kb=%lld\n", (long long)(child_kb - base->vmpte_kb));
-	return err;
-}
-
 /* Where each mmap_any NAME went, and its length in whole pages. */
 struct replay_names {
 	uint64_t addr[REPLAY_MAX_NAMES];
 	uint64_t len[REPLAY_MAX_NAMES];
 };
 
+/* One replay's state, shared by the threads that run it (one at a time). */
+struct replay_run {
+	struct replay_env *env;
+	const struct replay_trace *t;
+	const struct options *o;
+	struct replay_names names;
+	struct replay_usage base; /* the figures at the start, or at the last 'baseline' */
+};
+
 #define REPLAY_PMD_SIZE (2ULL << 20)
 
-static int run_named(struct replay_env *env, const struct replay_trace *t,
-                     const struct replay_op *op, struct replay_names *n, struct replay_usage *base)
+/* --reclaim: a reclaim pass first, as if a reclaim thread had just run. */
+static int maybe_reclaim(struct replay_run *r)
 {
+	int64_t freed;
+
+	if (!r->o->reclaim || !r->env->backend->reclaim)
+		return 0;
+	return r->env->backend->reclaim(r->env, &freed);
+}
+
+static int print_check(struct replay_run *r, const struct replay_op *op)
+{
+	struct replay_usage now;
+	int err = maybe_reclaim(r);
+
+	if (!err)
+		err = r->env->backend->usage(r->env, &now);
+	if (err)
+		return err;
+	printf("check %s vmpte_kb=%lld", op->label, (long long)(now.vmpte_kb - r->base.vmpte_kb));
+	if (r->o->rss)
+		printf(" rss_kb=%lld", (long long)(now.rss_kb - r->base.rss_kb));
+	printf("\n");
+	return 0;
+}
+
+/*
+ * A recorded checkpoint: the replay's figures beside the real process's.
+ * With --verify a VmPTE that differs stops the replay (-EDOM).
+ */
+static int print_checkpoint(struct replay_run *r, const struct replay_op *op)
+{
+	struct replay_usage now;
+	int64_t vmpte, rss;
+	int err = maybe_reclaim(r);
+
+	if (!err)
+		err = r->env->backend->usage(r->env, &now);
+	if (err)
+		return err;
+	vmpte = now.vmpte_kb - r->base.vmpte_kb;
+	rss = now.rss_kb - r->base.rss_kb;
+	printf("checkpoint %s vmpte_kb=%lld recorded_vmpte_kb=%llu", op->label, (long long)vmpte,
+	       (unsigned long long)op->expect_vmpte_kb);
+	if (r->o->rss)
+		printf(" rss_kb=%lld recorded_rss_kb=%llu", (long long)rss,
+		       (unsigned long long)op->expect_rss_kb);
+	printf("\n");
+	if (r->o->verify && (uint64_t)vmpte != op->expect_vmpte_kb) {
+		snprintf(r->env->detail, sizeof(r->env->detail),
+		         "--verify: VmPTE %lld kB in the replay, %llu kB recorded",
+		         (long long)vmpte, (unsigned long long)op->expect_vmpte_kb);
+		return -EDOM;
+	}
+	return 0;
+}
+
+static int print_fork_check(struct replay_run *r)
+{
+	int64_t child_kb;
+	int err = r->env->backend->fork_vmpte(r->env, &child_kb);
+
+	if (!err)
+		printf("fork_check child_vmpte_kb=%lld\n",
+		       (long long)(child_kb - r->base.vmpte_kb));
+	return err;
+}
+
+static int run_named(struct replay_run *r, const struct replay_op *op)
+{
+	struct replay_names *n = &r->names;
+	const struct replay_trace *t = r->t;
+
 	switch (op->kind) {
 	case REPLAY_MMAP_ANY: {
-		int err = env->backend->mmap_any(env, op->len, &n->addr[op->sym]);
+		int err = r->env->backend->mmap_any(r->env, op->len, &n->addr[op->sym]);
 
 		n->len[op->sym] = (op->len + 4095) & ~4095ULL;
 		return err;
@@ -232,31 +303,45 @@ static int run_named(struct replay_env *env, const struct replay_trace *t,
 		                            n->len[op->sym]));
 		return 0;
 	case REPLAY_BASELINE:
-		return env->backend->usage(env, base);
+		return r->env->backend->usage(r->env, &r->base);
 	default:
 		return -EINVAL;
 	}
 }
 
-static int run_op(struct replay_env *env, const struct replay_trace *t,
-                  const struct replay_op *op_in, struct replay_names *n, struct replay_usage *base,
-                  bool rss)
+/* gup: GUP-fast pins what is present and lets go; it faults nothing in. */
+static int run_gup(struct replay_run *r, const struct replay_op *op)
 {
+	int pinned;
+
+	if (!r->env->backend->gup) {
+		snprintf(r->env->detail, sizeof(r->env->detail),
+		         "gup runs in the simulator only (ptsim_gup_fast)");
+		return -EOPNOTSUPP;
+	}
+	return r->env->backend->gup(r->env, op->addr, op->len, op->arg == PTSIM_ACCESS_WRITE,
+	                            &pinned);
+}
+
+static int run_op(struct replay_run *r, const struct replay_op *op_in)
+{
+	struct replay_env *env = r->env;
 	const struct replay_backend *b = env->backend;
 	struct replay_op resolved = *op_in;
 	const struct replay_op *op = &resolved;
+	int64_t freed;
 
 	/* NAME+OFF operands of the range operations */
-	if (op_in->kind <= REPLAY_MPROTECT && op_in->sym >= 0)
-		resolved.addr = n->addr[op_in->sym] + op_in->addr;
+	if ((op_in->kind <= REPLAY_MPROTECT || op_in->kind == REPLAY_GUP) && op_in->sym >= 0)
+		resolved.addr = r->names.addr[op_in->sym] + op_in->addr;
 	switch (op->kind) {
 	case REPLAY_MMAP_ANY:
 	case REPLAY_WHERE:
 	case REPLAY_GAP:
 	case REPLAY_BASELINE:
-		return run_named(env, t, op, n, base);
+		return run_named(r, op);
 	case REPLAY_MMAP:
-		return b->mmap(env, op->addr, op->len);
+		return b->mmap(env, op->addr, op->len, op->arg);
 	case REPLAY_MUNMAP:
 		return b->munmap(env, op->addr, op->len);
 	case REPLAY_TOUCH:
@@ -266,32 +351,66 @@ static int run_op(struct replay_env *env, const struct replay_trace *t,
 	case REPLAY_MPROTECT:
 		return b->mprotect(env, op->addr, op->len, op->arg);
 	case REPLAY_CHECK:
-		return print_check(env, op, base, rss);
+		return print_check(r, op);
+	case REPLAY_CHECKPOINT:
+		return print_checkpoint(r, op);
 	case REPLAY_FORK_CHECK:
-		return print_fork_check(env, base);
+		return print_fork_check(r);
+	case REPLAY_RECLAIM:
+		return b->reclaim ? b->reclaim(env, &freed) : 0;
+	case REPLAY_GUP:
+		return run_gup(r, op);
+	case REPLAY_FORK:
+		if (!b->fork_child) {
+			snprintf(env->detail, sizeof(env->detail),
+			         "fork runs in the simulator only (use fork_check on the host)");
+			return -EOPNOTSUPP;
+		}
+		return b->fork_child(env);
 	}
 	return -EINVAL;
 }
 
-static int replay(struct replay_env *env, const struct replay_trace *t, bool rss)
+/* Runs operation i, and reports it if it fails. */
+static int run_one(void *ctx, size_t i)
 {
-	static struct replay_names names; /* static: no stack page is new after the baseline */
-	struct replay_usage base;
-	int err = env->backend->usage(env, &base);
+	struct replay_run *r = ctx;
+	int err;
 
-	if (err) {
+	r->env->detail[0] = '\0';
+	err = run_op(r, &r->t->ops[i]);
+	if (err)
+		op_failed(r->t, &r->t->ops[i], r->env, err);
+	return err;
+}
+
+/* The starting figures, once every replay thread exists. */
+static int take_baseline(void *ctx)
+{
+	struct replay_run *r = ctx;
+	int err = r->env->backend->usage(r->env, &r->base);
+
+	if (err)
 		fprintf(stderr, "ptsim-replay: %s: reading the starting figures: %s (%s)\n",
-		        t->name, strerror(-err), env->detail);
+		        r->t->name, strerror(-err), r->env->detail);
+	return err;
+}
+
+static int replay(struct replay_env *env, const struct replay_trace *t, const struct options *o)
+{
+	static struct replay_run r; /* static: no stack page is new after the baseline */
+
+	memset(&r, 0, sizeof(r));
+	r.env = env;
+	r.t = t;
+	r.o = o;
+	if (t->nr_threads > 1)
+		return replay_run_threads(t, run_one, take_baseline, &r) ? -1 : 0;
+	if (take_baseline(&r))
 		return -1;
-	}
-	for (size_t i = 0; i < t->nr_ops; i++) {
-		env->detail[0] = '\0';
-		err = run_op(env, t, &t->ops[i], &names, &base, rss);
-		if (err) {
-			op_failed(t, &t->ops[i], env, err);
+	for (size_t i = 0; i < t->nr_ops; i++)
+		if (run_one(&r, i))
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -321,7 +440,7 @@ int main(int argc, char **argv)
 		replay_trace_free(&trace);
 		return EXIT_FAILURE;
 	}
-	ret = replay(&env, &trace, o.rss);
+	ret = replay(&env, &trace, &o);
 	env.backend->destroy(&env);
 	replay_trace_free(&trace);
 	if (fflush(stdout) || ferror(stdout)) {

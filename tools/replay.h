@@ -31,11 +31,18 @@ enum replay_kind {
 	REPLAY_MPROTECT,
 	REPLAY_CHECK,
 	REPLAY_FORK_CHECK,
-	REPLAY_MMAP_ANY, /* mmap_any NAME LEN: the kernel picks the address */
-	REPLAY_WHERE,    /* where NAME: its offset in its 2 MiB block */
-	REPLAY_GAP,      /* gap LOWER UPPER: bytes between two named mappings */
-	REPLAY_BASELINE, /* baseline: later checks count from here */
+	REPLAY_MMAP_ANY,   /* mmap_any NAME LEN: the kernel picks the address */
+	REPLAY_WHERE,      /* where NAME: its offset in its 2 MiB block */
+	REPLAY_GAP,        /* gap LOWER UPPER: bytes between two named mappings */
+	REPLAY_BASELINE,   /* baseline: later checks count from here */
+	REPLAY_CHECKPOINT, /* checkpoint LABEL VMPTE_KB RSS_KB: with recorded figures */
+	REPLAY_RECLAIM,    /* reclaim: the strategy's reclaim pass (ptsim_reclaim) */
+	REPLAY_GUP,        /* gup OFF LEN r|w: GUP-fast pins, then unpins */
+	REPLAY_FORK,       /* fork: go on in the child (a recorded child's trace) */
 };
+
+/* Thread prefixes t0 .. t(REPLAY_MAX_THREADS - 1). */
+#define REPLAY_MAX_THREADS 64
 
 /* Names given by mmap_any; a trace has at most this many. */
 #define REPLAY_MAX_NAMES 16
@@ -48,7 +55,9 @@ struct replay_op {
 	int sym, sym2;      /* mmap_any names (indices), -1 for none */
 	uint64_t len;
 	int arg;     /* PTSIM_ACCESS_*, PTSIM_MADV_* or PTSIM_PROT_*, by kind */
-	char *label; /* REPLAY_CHECK only */
+	int tid;     /* the recorded thread that runs it: 0 without a tN prefix */
+	char *label; /* REPLAY_CHECK and REPLAY_CHECKPOINT */
+	uint64_t expect_vmpte_kb, expect_rss_kb; /* REPLAY_CHECKPOINT: the recorded figures */
 };
 
 struct replay_trace {
@@ -57,6 +66,7 @@ struct replay_trace {
 	size_t nr_ops;
 	char *names[REPLAY_MAX_NAMES];
 	int nr_names;
+	int nr_threads; /* highest tN prefix + 1 (1 for a trace without prefixes) */
 };
 
 /*
@@ -92,7 +102,7 @@ struct replay_usage {
 struct replay_env;
 struct replay_backend {
 	const char *name;
-	int (*mmap)(struct replay_env *env, uint64_t addr, uint64_t len);
+	int (*mmap)(struct replay_env *env, uint64_t addr, uint64_t len, int prot);
 	/* mmap(NULL, len, ...): no hint, no MAP_FIXED; *addr is where it went. */
 	int (*mmap_any)(struct replay_env *env, uint64_t len, uint64_t *addr);
 	int (*munmap)(struct replay_env *env, uint64_t addr, uint64_t len);
@@ -105,6 +115,12 @@ struct replay_backend {
 	 * same footing as usage(): the caller subtracts its trace-start figure.
 	 */
 	int (*fork_vmpte)(struct replay_env *env, int64_t *child_vmpte_kb);
+	/* The strategy's reclaim pass; *freed_bytes what it unlinked. NULL: nothing to do. */
+	int (*reclaim)(struct replay_env *env, int64_t *freed_bytes);
+	/* GUP-fast over the range: pins what is present, then unpins; *pinned pages. */
+	int (*gup)(struct replay_env *env, uint64_t addr, uint64_t len, int write, int *pinned);
+	/* Forks and goes on in the child, the parent dropped. NULL: not supported. */
+	int (*fork_child)(struct replay_env *env);
 	void (*destroy)(struct replay_env *env);
 };
 
@@ -119,5 +135,18 @@ struct replay_env {
 int replay_sim_init(struct replay_env *env, enum ptsim_strategy strategy, bool no_zero_page);
 /* Sets up env to run on this process for real; -1 after a message on stderr. */
 int replay_host_init(struct replay_env *env);
+
+/* Runs operation i of the trace; 0 or what stops the replay (its own message printed). */
+typedef int (*replay_run_fn)(void *ctx, size_t i);
+/* Runs once every thread has started, before the first operation (the baseline). */
+typedef int (*replay_start_fn)(void *ctx);
+/*
+ * Runs the trace on t->nr_threads threads, operation i on thread
+ * t->ops[i].tid, one at a time in the order of the lines. Returns 0, or
+ * the first non-zero value of run() or start() (a negative errno if a
+ * thread could not be created).
+ */
+int replay_run_threads(const struct replay_trace *t, replay_run_fn run, replay_start_fn start,
+                       void *ctx);
 
 #endif /* PTSIM_TOOLS_REPLAY_H */

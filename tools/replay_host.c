@@ -155,15 +155,17 @@ static int read_usage(struct replay_env *env, struct replay_usage *u)
 	return err;
 }
 
-static int host_mmap(struct replay_env *env, uint64_t addr, uint64_t len)
+static int host_prot(int prot);
+
+static int host_mmap(struct replay_env *env, uint64_t addr, uint64_t len, int prot)
 {
 	void *p;
 	int err = host_check_slot(env, addr, len);
 
 	if (err)
 		return err;
-	p = mmap(host_ptr(addr), len, PROT_READ | PROT_WRITE,
-	         MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(host_ptr(addr), len, host_prot(prot), MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+	         0);
 	if (p == MAP_FAILED)
 		return -errno;
 	if (p != host_ptr(addr))

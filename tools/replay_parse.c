@@ -16,7 +16,7 @@
 
 #include "replay.h"
 
-#define MAX_TOKENS 4 /* the longest operation: touch OFF LEN r */
+#define MAX_TOKENS 5 /* the longest operation: tN checkpoint LABEL VMPTE RSS */
 
 struct keyword {
 	const char *word;
@@ -34,6 +34,10 @@ static const struct keyword advice_words[] = {
         {"free", PTSIM_MADV_FREE},
         {"populate_read", PTSIM_MADV_POPULATE_READ},
         {"populate_write", PTSIM_MADV_POPULATE_WRITE},
+        {"normal", PTSIM_MADV_NORMAL},
+        {"willneed", PTSIM_MADV_WILLNEED},
+        {"cold", PTSIM_MADV_COLD},
+        {"pageout", PTSIM_MADV_PAGEOUT},
         {NULL, 0},
 };
 
@@ -41,6 +45,8 @@ static const struct keyword prot_words[] = {
         {"r", PTSIM_PROT_READ},
         {"rw", PTSIM_PROT_READ | PTSIM_PROT_WRITE},
         {"none", PTSIM_PROT_NONE},
+        {"rx", PTSIM_PROT_READ | PTSIM_PROT_EXEC},
+        {"rwx", PTSIM_PROT_READ | PTSIM_PROT_WRITE | PTSIM_PROT_EXEC},
         {NULL, 0},
 };
 
@@ -49,23 +55,30 @@ struct op_syntax {
 	const char *word;
 	enum replay_kind kind;
 	int nr_args;
+	int min_args; /* fewer than nr_args: the last ones are optional */
 	const char *usage;
 	const struct keyword *keywords; /* for the third argument, or NULL */
 };
 
 static const struct op_syntax op_syntax[] = {
-        {"mmap", REPLAY_MMAP, 2, "mmap OFF LEN", NULL},
-        {"munmap", REPLAY_MUNMAP, 2, "munmap OFF LEN", NULL},
-        {"touch", REPLAY_TOUCH, 3, "touch OFF LEN r|w", access_words},
-        {"madvise", REPLAY_MADVISE, 3, "madvise OFF LEN dontneed|free|populate_read|populate_write",
+        {"mmap", REPLAY_MMAP, 3, 2, "mmap OFF LEN [r|rw|none|rx|rwx]", prot_words},
+        {"munmap", REPLAY_MUNMAP, 2, 2, "munmap OFF LEN", NULL},
+        {"touch", REPLAY_TOUCH, 3, 3, "touch OFF LEN r|w", access_words},
+        {"madvise", REPLAY_MADVISE, 3, 3,
+         "madvise OFF LEN dontneed|free|populate_read|populate_write|normal|willneed|cold|"
+         "pageout",
          advice_words},
-        {"mprotect", REPLAY_MPROTECT, 3, "mprotect OFF LEN r|rw|none", prot_words},
-        {"check", REPLAY_CHECK, 1, "check LABEL", NULL},
-        {"fork_check", REPLAY_FORK_CHECK, 0, "fork_check", NULL},
-        {"mmap_any", REPLAY_MMAP_ANY, 2, "mmap_any NAME LEN", NULL},
-        {"where", REPLAY_WHERE, 1, "where NAME", NULL},
-        {"gap", REPLAY_GAP, 2, "gap LOWER UPPER", NULL},
-        {"baseline", REPLAY_BASELINE, 0, "baseline", NULL},
+        {"mprotect", REPLAY_MPROTECT, 3, 3, "mprotect OFF LEN r|rw|none|rx|rwx", prot_words},
+        {"gup", REPLAY_GUP, 3, 3, "gup OFF LEN r|w", access_words},
+        {"check", REPLAY_CHECK, 1, 1, "check LABEL", NULL},
+        {"fork_check", REPLAY_FORK_CHECK, 0, 0, "fork_check", NULL},
+        {"mmap_any", REPLAY_MMAP_ANY, 2, 2, "mmap_any NAME LEN", NULL},
+        {"where", REPLAY_WHERE, 1, 1, "where NAME", NULL},
+        {"gap", REPLAY_GAP, 2, 2, "gap LOWER UPPER", NULL},
+        {"baseline", REPLAY_BASELINE, 0, 0, "baseline", NULL},
+        {"checkpoint", REPLAY_CHECKPOINT, 3, 3, "checkpoint LABEL VMPTE_KB RSS_KB", NULL},
+        {"reclaim", REPLAY_RECLAIM, 0, 0, "reclaim", NULL},
+        {"fork", REPLAY_FORK, 0, 0, "fork", NULL},
 };
 
 #define NR_OPS (sizeof(op_syntax) / sizeof(op_syntax[0]))
@@ -82,6 +95,7 @@ struct parser {
 	const char *name;
 	unsigned long line;
 	struct replay_trace *t; /* the names defined so far */
+	uint64_t base;          /* what OFF counts from: REPLAY_BASE until a 'base' line */
 };
 
 /* Prints "NAME:LINE: <message>: <errno text>" on stderr and returns -1. */
@@ -198,11 +212,11 @@ static int parse_range(const struct parser *p, char **tok, struct replay_op *op)
 	}
 	if (parse_number(p, "OFF", tok[0], &off) || parse_number(p, "LEN", tok[1], &len))
 		return -1;
-	if (off > UINT64_MAX - REPLAY_BASE)
+	if (off > UINT64_MAX - p->base)
 		return parse_error(p, ERANGE, "OFF %s overflows the base address", tok[0]);
-	if (len > UINT64_MAX - REPLAY_BASE - off)
+	if (len > UINT64_MAX - p->base - off)
 		return parse_error(p, ERANGE, "OFF %s + LEN %s overflows", tok[0], tok[1]);
-	op->addr = REPLAY_BASE + off;
+	op->addr = p->base + off;
 	op->len = len;
 	return 0;
 }
@@ -294,39 +308,97 @@ static int parse_args(const struct parser *p, const struct op_syntax *syn, char 
 	default:
 		break;
 	}
-	if (syn->kind == REPLAY_CHECK) {
+	if (syn->kind == REPLAY_CHECKPOINT &&
+	    (parse_number(p, "VMPTE_KB", args[1], &op->expect_vmpte_kb) ||
+	     parse_number(p, "RSS_KB", args[2], &op->expect_rss_kb)))
+		return -1;
+	if (syn->kind == REPLAY_CHECK || syn->kind == REPLAY_CHECKPOINT) {
 		op->label = strdup(args[0]);
 		if (!op->label)
-			return parse_error(p, ENOMEM, "check");
+			return parse_error(p, ENOMEM, "%s", syn->word);
 		return 0;
 	}
 	if (syn->nr_args >= 2 && parse_range(p, args, op))
 		return -1;
+	/* mmap without PROT: read-write, as every trace before PROT existed meant */
+	if (syn->kind == REPLAY_MMAP && !args[2]) {
+		op->arg = PTSIM_PROT_READ | PTSIM_PROT_WRITE;
+		return 0;
+	}
 	if (syn->keywords && parse_keyword(p, syn, args[2], &op->arg))
 		return -1;
 	return 0;
 }
 
-/* Parses one line into *op; returns 1 for an operation, 0 for nothing, -1 on error. */
-static int parse_line(const struct parser *p, char *line, struct replay_op *op)
+/* tN: the recorded thread that runs the operation (multi-threaded replay). */
+static int parse_thread_prefix(struct parser *p, const char *tok, int *tid)
 {
-	char *tok[MAX_TOKENS];
+	uint64_t v;
+
+	if (parse_u64(tok + 1, &v) || v >= REPLAY_MAX_THREADS)
+		return parse_error(p, EINVAL, "bad thread '%s' (t0 .. t%d)", tok,
+		                   REPLAY_MAX_THREADS - 1);
+	*tid = (int)v;
+	if (*tid + 1 > p->t->nr_threads)
+		p->t->nr_threads = *tid + 1;
+	return 0;
+}
+
+static bool is_thread_prefix(const char *tok)
+{
+	return tok[0] == 't' && tok[1] >= '0' && tok[1] <= '9';
+}
+
+/* base ADDR: later OFFs count from ADDR ('base 0': absolute addresses, as recorded). */
+static int parse_base(struct parser *p, char **tok, int n)
+{
+	if (n != 2)
+		return parse_error(p, EINVAL, "base takes 1 argument, got %d (usage: base ADDR)",
+		                   n - 1);
+	if (parse_number(p, "ADDR", tok[1], &p->base))
+		return -1;
+	if (p->base & (PTSIM_PAGE_SIZE - 1))
+		return parse_error(p, EINVAL, "base 0x%llx is not page-aligned",
+		                   (unsigned long long)p->base);
+	return 0;
+}
+
+/* Parses one line into *op; returns 1 for an operation, 0 for nothing, -1 on error. */
+static int parse_line(struct parser *p, char *line, struct replay_op *op)
+{
+	char *all[MAX_TOKENS + 1] = {NULL};
+	char **tok = all;
 	const struct op_syntax *syn;
-	int n = tokenize(line, tok);
+	int n = tokenize(line, all), tid = 0;
 
 	if (n == 0)
 		return 0;
+	if (strcmp(tok[0], "base") == 0)
+		return parse_base(p, tok, n) ? -1 : 0;
+	if (is_thread_prefix(tok[0])) {
+		if (parse_thread_prefix(p, tok[0], &tid))
+			return -1;
+		tok++;
+		n--;
+		if (n == 0)
+			return parse_error(p, EINVAL, "a thread prefix with no operation");
+	}
 	syn = find_syntax(tok[0]);
 	if (!syn)
 		return parse_error(p, EINVAL, "unknown operation '%s'", tok[0]);
-	if (n - 1 != syn->nr_args)
-		return parse_error(p, EINVAL, "%s takes %d argument%s, got %d (usage: %s)",
-		                   syn->word, syn->nr_args, syn->nr_args == 1 ? "" : "s", n - 1,
-		                   syn->usage);
+	if (n - 1 > syn->nr_args || n - 1 < syn->min_args) {
+		if (syn->min_args == syn->nr_args)
+			return parse_error(p, EINVAL, "%s takes %d argument%s, got %d (usage: %s)",
+			                   syn->word, syn->nr_args, syn->nr_args == 1 ? "" : "s",
+			                   n - 1, syn->usage);
+		return parse_error(p, EINVAL, "%s takes %d to %d arguments, got %d (usage: %s)",
+		                   syn->word, syn->min_args, syn->nr_args, n - 1, syn->usage);
+	}
 	memset(op, 0, sizeof(*op));
 	op->sym = op->sym2 = -1;
 	op->kind = syn->kind;
 	op->line = p->line;
+	op->tid = tid;
 	if (parse_args(p, syn, tok + 1, op))
 		return -1;
 	return 1;
@@ -383,10 +455,11 @@ static int parse_stream(FILE *in, struct parser *p, struct replay_trace *t)
 
 int replay_parse(FILE *in, const char *name, struct replay_trace *trace)
 {
-	struct parser p = {.name = name, .line = 0, .t = trace};
+	struct parser p = {.name = name, .line = 0, .t = trace, .base = REPLAY_BASE};
 
 	memset(trace, 0, sizeof(*trace));
 	trace->name = name;
+	trace->nr_threads = 1;
 	if (parse_stream(in, &p, trace)) {
 		replay_trace_free(trace);
 		return -1;

@@ -35,11 +35,10 @@ static int sim_verify(struct replay_env *env, struct ptsim_mm *mm, const char *w
 	return err;
 }
 
-static int sim_mmap(struct replay_env *env, uint64_t addr, uint64_t len)
+static int sim_mmap(struct replay_env *env, uint64_t addr, uint64_t len, int prot)
 {
 	uint64_t out = 0;
-	int err = ptsim_mmap(sim_mm(env), addr, len, PTSIM_PROT_READ | PTSIM_PROT_WRITE,
-	                     PTSIM_MAP_FIXED, &out);
+	int err = ptsim_mmap(sim_mm(env), addr, len, prot, PTSIM_MAP_FIXED, &out);
 
 	if (!err && out != addr) {
 		snprintf(env->detail, sizeof(env->detail),
@@ -110,6 +109,60 @@ static int sim_fork_vmpte(struct replay_env *env, int64_t *child_vmpte_kb)
 	return err;
 }
 
+/*
+ * bitfield's pass takes the mmap lock with a trylock and gives up (-EBUSY)
+ * when it is held; only the baton holder runs, so a failure here is real.
+ */
+static int sim_reclaim(struct replay_env *env, int64_t *freed_bytes)
+{
+	int64_t r = ptsim_reclaim(sim_mm(env));
+
+	if (r < 0)
+		return (int)r;
+	*freed_bytes = r;
+	return 0;
+}
+
+#define GUP_BATCH 64
+
+/* GUP-fast over the range, a batch at a time; every pin is dropped at once. */
+static int sim_gup(struct replay_env *env, uint64_t addr, uint64_t len, int write, int *pinned)
+{
+	uint64_t pfns[GUP_BATCH];
+	uint64_t start = addr & ~(PTSIM_PAGE_SIZE - 1);
+	uint64_t end = addr + len;
+
+	*pinned = 0;
+	while (start < end) {
+		uint64_t left = (end - start + PTSIM_PAGE_SIZE - 1) / PTSIM_PAGE_SIZE;
+		int want = left < GUP_BATCH ? (int)left : GUP_BATCH;
+		int got = ptsim_gup_fast(sim_mm(env), start, want, write, pfns);
+
+		if (got < 0)
+			return got;
+		ptsim_unpin(pfns, got);
+		*pinned += got;
+		/* GUP-fast stops at a page it cannot take: skip it, as a caller's slow path would
+		 */
+		start += (uint64_t)(got < want ? got + 1 : got) * PTSIM_PAGE_SIZE;
+	}
+	return 0;
+}
+
+/* fork: the child's mm replaces the parent's, which exits. */
+static int sim_fork_child(struct replay_env *env)
+{
+	struct ptsim_mm *child = NULL;
+	int err = ptsim_fork(sim_mm(env), &child);
+
+	if (err)
+		return err;
+	err = sim_verify(env, child, "forked child");
+	ptsim_mm_destroy(sim_mm(env));
+	env->priv = child;
+	return err;
+}
+
 static void sim_destroy(struct replay_env *env)
 {
 	ptsim_mm_destroy(sim_mm(env));
@@ -126,6 +179,9 @@ static const struct replay_backend sim_backend = {
         .mprotect = sim_mprotect,
         .usage = sim_usage,
         .fork_vmpte = sim_fork_vmpte,
+        .reclaim = sim_reclaim,
+        .gup = sim_gup,
+        .fork_child = sim_fork_child,
         .destroy = sim_destroy,
 };
 

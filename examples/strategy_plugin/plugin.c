@@ -13,7 +13,8 @@ int ptsim_strategy_plugin_init(void);
 
 int ptsim_strategy_plugin_init(void)
 {
-	static const struct ptsim_strategy_ops *const all[] = {&rcu_ext_ops, &atomic_ext_ops};
+	static const struct ptsim_strategy_ops *const all[] = {&rcu_ext_ops, &atomic_ext_ops,
+	                                                       &rwsem_ext_ops};
 	int n = 0;
 
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

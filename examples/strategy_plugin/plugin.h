@@ -7,5 +7,6 @@
 
 extern const struct ptsim_strategy_ops rcu_ext_ops;
 extern const struct ptsim_strategy_ops atomic_ext_ops;
+extern const struct ptsim_strategy_ops rwsem_ext_ops;
 
 #endif

@@ -107,6 +107,7 @@ enum ptsim_strategy {
 	PTSIM_STRATEGY_RCU,      /* upstream PT_RECLAIM, Linux 6.14+ */
 	PTSIM_STRATEGY_UNSAFE,   /* frees with no protection: a broken scheme on purpose */
 	PTSIM_STRATEGY_NONE_5X,  /* "none-5.x": the era-5.x baseline (no freeing, 5.x locking) */
+	PTSIM_STRATEGY_RWSEM,    /* "rwsem": a per-mm page-table rwsem (Gunthorpe, 2021) */
 	PTSIM_STRATEGY_COUNT
 };
 
@@ -117,7 +118,7 @@ const char *ptsim_strategy_name(enum ptsim_strategy s);
 /*
  * The era of a strategy: the locking and walker protocol of the kernel it
  * was written for, "6.18" (none, rcu, unsafe) or "5.x" (none-5.x, atomic,
- * percpu, bitfield); NULL for a value out of range. docs/design.md, "Eras".
+ * percpu, bitfield, rwsem); NULL for a value out of range. docs/design.md, "Eras".
  */
 const char *ptsim_strategy_era(enum ptsim_strategy s);
 /* 1 if ptsim_mm_create() accepts the strategy in this build, else 0. */
@@ -222,6 +223,15 @@ struct ptsim_mm_stats {
 	 * - freed + adopted - disowned = nr_pte_tables. */
 	uint64_t cow_pte_adopted;
 	uint64_t cow_pte_disowned;
+	/* rwsem: the per-mm page-table rwsem, readers (walks) and writers
+	 * (table freeing) together, and the writers alone */
+	struct ptsim_lock_stats pt_rwsem;
+	struct ptsim_lock_stats pt_rwsem_write;
+	/* Upper-level tables freed, every path (munmap and exit included);
+	 * pgtables_bytes_freed: VmPTE freed, all three levels */
+	uint64_t pmd_tables_freed;
+	uint64_t pud_tables_freed;
+	uint64_t pgtables_bytes_freed;
 };
 /*
  * Statistics, read without the mmap lock (so the read shows in no lock
@@ -253,8 +263,9 @@ struct ptsim_global_stats {
 	struct ptsim_lock_stats pmd_lock;
 	struct ptsim_lock_stats page_table_lock;
 	struct ptsim_lock_stats vma_lock;
-	uint64_t cow_pte_shared_tables;  /* PTE tables linked by more than one mm now */
-	uint64_t cow_pte_unowned_tables; /* COW PTE tables in no mm's pgtables_bytes */
+	uint64_t cow_pte_shared_tables;   /* PTE tables linked by more than one mm now */
+	uint64_t cow_pte_unowned_tables;  /* COW PTE tables in no mm's pgtables_bytes */
+	struct ptsim_lock_stats pt_rwsem; /* rwsem's page-table rwsem, readers and writers */
 };
 int ptsim_get_global_stats_sized(struct ptsim_global_stats *st, size_t size);
 int ptsim_get_global_stats(struct ptsim_global_stats *st);
@@ -378,7 +389,8 @@ void ptsim_unpin(const uint64_t *pfns, int nr_pages);
 #define PTSIM_MUTANT_RCU_FEB2025        5 /* the fast path frees a table whose PTL was dropped */
 /* Zaps and table frees ignore COW links: a shared table is emptied and freed
  * under the other mms (any strategy accepting PTSIM_OPT_COW_PTE). */
-#define PTSIM_MUTANT_COW_NO_BREAK 16
+#define PTSIM_MUTANT_COW_NO_BREAK    16
+#define PTSIM_MUTANT_RWSEM_READ_FREE 6 /* rwsem: tables are freed under the rwsem for read */
 int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value);
 
 /*

@@ -33,7 +33,7 @@ extern "C" {
  * library accepts every version from 1 up to its own; hooks are only ever
  * appended, so an older, smaller table is read with the missing hooks NULL.
  */
-#define PTSIM_STRATEGY_API_VERSION 1
+#define PTSIM_STRATEGY_API_VERSION 2
 /* Registered strategies a process may hold, on top of the built-in ones. */
 #define PTSIM_STRATEGY_MAX 64
 /* Longest name, terminating NUL included. */
@@ -83,17 +83,43 @@ struct ptsim_strategy_ops {
 	 * `nonnone` entries. 0 if consistent, else non-zero and a message. */
 	int (*check_table)(struct ptsim_mm *mm, struct ptsim_pt *pt, unsigned nonnone,
 	                   unsigned nzero, char *msg, size_t len);
+
+	/* --- version 2: exclusion of walkers, and tables of every level --- */
+
+	/*
+	 * A walk of mm's page tables begins / ends: a whole fault (the upper
+	 * levels included), a zap, mprotect, MADV_FREE/COLD/PAGEOUT, a locked
+	 * walk, ptsim_get_pte(), fork's copy (on the parent and on the child).
+	 * The mmap or VMA lock is held, no spinlock; walks of one mm never nest
+	 * on a thread. What a strategy takes here keeps its freeing out (the
+	 * built-in rwsem: its page-table rwsem for read).
+	 */
+	void (*walk_begin)(struct ptsim_mm *mm);
+	void (*walk_end)(struct ptsim_mm *mm);
+	/* munmap or exit begins / ends freeing the tables of the removed
+	 * mappings (free_pgtables()): mmap lock held, outside any walk. */
+	void (*free_begin)(struct ptsim_mm *mm);
+	void (*free_end)(struct ptsim_mm *mm);
+	/* MADV_DONTNEED zapped [start, end) of one VMA and its walk ended: the
+	 * mmap (or VMA) lock held, no spinlock. May exclude every walker and
+	 * call ptsim_free_empty_tables(). */
+	void (*dontneed_done)(struct ptsim_mm *mm, uint64_t start, uint64_t end);
 };
 
 /* Hooks in version 1: a table of at least this size is accepted. */
 #define PTSIM_STRATEGY_OPS_SIZE_V1 \
 	(offsetof(struct ptsim_strategy_ops, check_table) + sizeof(void (*)(void)))
+/* Hooks in version 2. */
+#define PTSIM_STRATEGY_OPS_SIZE_V2 \
+	(offsetof(struct ptsim_strategy_ops, dontneed_done) + sizeof(void (*)(void)))
 
 /*
  * Registers a strategy; *id (may be NULL) receives its id, usable wherever
  * the public API takes an enum ptsim_strategy. The table is copied. Errors:
  * -EINVAL for a NULL table, an unknown api_version, a size too small, or
- * bytes past what this library knows that are not zero, a bad name or era;
+ * bytes past what this library knows that are not zero, a bad name or era,
+ * walk_begin without walk_end or free_begin without free_end (or the
+ * reverse);
  * -EEXIST for a name already taken (built-in or registered); -ENOSPC when
  * PTSIM_STRATEGY_MAX are registered already. Safe from any thread.
  */
@@ -156,6 +182,18 @@ void ptsim_pt_flush_tlb(struct ptsim_mm *mm, struct ptsim_pt *pt);
  * No lock needs to be held.
  */
 void ptsim_pt_free(struct ptsim_mm *mm, struct ptsim_pt *pt, unsigned flags);
+
+/*
+ * (Version 2.) Unlinks every PTE, PMD and PUD table whose span meets
+ * [start, end) and that has no entry left, children before parents (the
+ * PGD stays), and accounts them (VmPTE, pte_tables_freed_zap,
+ * pmd_tables_freed, pud_tables_freed); they are freed after the
+ * MADV_DONTNEED's TLB flush and an RCU grace period. It takes no lock:
+ * call it only from dontneed_done, while the strategy keeps every walker
+ * of mm out (what its walk_begin takes, held exclusively), as the built-in
+ * rwsem does with its page-table rwsem held for write.
+ */
+void ptsim_free_empty_tables(struct ptsim_mm *mm, uint64_t start, uint64_t end);
 
 /* The mm's strategy data: NULL until set (in mm_init, typically). */
 void *ptsim_mm_strategy_data(struct ptsim_mm *mm);

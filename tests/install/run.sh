@@ -109,6 +109,17 @@ if [ -e "$build/tools/ptsim-replay" ]; then
 else
 	echo "NOTE: this build has no tools/ptsim-replay; not checked"
 fi
+if [ -e "$build/tools/record/libptsim-record.so" ]; then
+	[ -x "$prefix/bin/ptsim-record" ] || fail "bin/ptsim-record not installed"
+	[ -e "$libdir/libptsim-record.so" ] || fail "${libdir#"$prefix"/}/libptsim-record.so not installed"
+	"$prefix/bin/ptsim-record" -o "$tmp/true.trace" -- true ||
+		fail "installed ptsim-record -- true failed"
+	grep -q ' checkpoint start0 ' "$tmp/true.trace" ||
+		fail "installed ptsim-record wrote no checkpoint (is /proc/self/status there?)"
+	"$prefix/bin/ptsim-replay" --strategy rcu "$tmp/true.trace" >/dev/null ||
+		fail "installed ptsim-replay cannot replay what the installed ptsim-record wrote"
+	echo "bin/ptsim-record -- true: a trace that the installed ptsim-replay replays"
+fi
 
 step "the public header on its own (C11 -pedantic, C++)"
 printf '#include <ptsim/ptsim.h>\n#include <ptsim/strategy.h>\nint main(void) { return ptsim_strategy_name(PTSIM_STRATEGY_NONE) == 0; }\n' \
@@ -198,7 +209,7 @@ done
 
 step "strategy plugin built against the installed headers only (make, CMake), then loaded"
 mkdir "$tmp/plugin"
-cp "$src"/examples/strategy_plugin/{Makefile,plugin.c,plugin.h,rcu_ext.c,atomic_ext.c} "$tmp/plugin/"
+cp "$src"/examples/strategy_plugin/{Makefile,plugin.c,plugin.h,rcu_ext.c,atomic_ext.c,rwsem_ext.c} "$tmp/plugin/"
 make -s -C "$tmp/plugin" CC="$CC"
 # shellcheck disable=SC2046
 "$CC" "${cflags[@]}" -o "$tmp/plugin_load" "$src/tests/install/plugin_load.c" \
