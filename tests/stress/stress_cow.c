@@ -34,6 +34,8 @@
 
 #include <ptsim/ptsim.h>
 
+#include "stress_util.h"
+
 #define BASE     0x500000000000ULL
 #define LEN      (8 * PTSIM_PMD_SIZE)
 #define PAGES    (LEN / PTSIM_PAGE_SIZE)
@@ -48,28 +50,6 @@ static atomic_int failures;
 		fprintf(stderr, "stress_cow: " __VA_ARGS__); \
 		atomic_fetch_add(&failures, 1);              \
 	} while (0)
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double run_seconds(void)
-{
-	const char *e = getenv("PTSIM_STRESS_SECONDS");
-	double s = e ? strtod(e, NULL) : 0;
-
-	return s > 0 ? s : 2.0;
-}
-
-static unsigned next_rand(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return *seed >> 8;
-}
 
 static struct ptsim_mm *new_parent(int mutant)
 {
@@ -120,7 +100,7 @@ static const struct ptsim_walk_ops walk_ops = {.pte_entry = count_pte};
 /* One operation on mm, chosen by the worker's kind. */
 static void worker_op(int kind, struct ptsim_mm *mm, unsigned *seed)
 {
-	uint64_t page = next_rand(seed) % PAGES, addr = BASE + page * PTSIM_PAGE_SIZE;
+	uint64_t page = stress_rand(seed) % PAGES, addr = BASE + page * PTSIM_PAGE_SIZE;
 	uint64_t pfns[4], present = 0;
 	int rc, n;
 
@@ -128,15 +108,15 @@ static void worker_op(int kind, struct ptsim_mm *mm, unsigned *seed)
 	case 0: /* faulter */
 	case 1:
 		rc = ptsim_touch(mm, addr, PTSIM_PAGE_SIZE,
-		                 next_rand(seed) & 1 ? PTSIM_ACCESS_WRITE : PTSIM_ACCESS_READ);
+		                 stress_rand(seed) & 1 ? PTSIM_ACCESS_WRITE : PTSIM_ACCESS_READ);
 		if (rc && rc != -EACCES)
 			FAIL("touch: %d\n", rc);
 		break;
 	case 2: /* zapper: a whole table, or part of one */
 		addr &= ~(PTSIM_PMD_SIZE - 1);
 		rc = ptsim_madvise(mm, addr,
-		                   next_rand(seed) & 1 ? PTSIM_PMD_SIZE : PTSIM_PMD_SIZE / 4,
-		                   next_rand(seed) % 4 ? PTSIM_MADV_DONTNEED : PTSIM_MADV_FREE);
+		                   stress_rand(seed) & 1 ? PTSIM_PMD_SIZE : PTSIM_PMD_SIZE / 4,
+		                   stress_rand(seed) % 4 ? PTSIM_MADV_DONTNEED : PTSIM_MADV_FREE);
 		if (rc && rc != -ENOMEM)
 			FAIL("madvise: %d\n", rc);
 		break;
@@ -148,8 +128,8 @@ static void worker_op(int kind, struct ptsim_mm *mm, unsigned *seed)
 	default: /* GUP-fast, read or write */
 		if (page + 4 > PAGES)
 			page = PAGES - 4;
-		n = ptsim_gup_fast(mm, BASE + page * PTSIM_PAGE_SIZE, 4, (int)(next_rand(seed) & 1),
-		                   pfns);
+		n = ptsim_gup_fast(mm, BASE + page * PTSIM_PAGE_SIZE, 4,
+		                   (int)(stress_rand(seed) & 1), pfns);
 		if (n < 0)
 			FAIL("gup_fast: %d\n", n);
 		else
@@ -164,7 +144,7 @@ static void *worker(void *arg)
 	unsigned seed = 0x9e3779b9u * (unsigned)(kind + 1);
 
 	while (!atomic_load(&sh.stop)) {
-		if (next_rand(&seed) & 1) {
+		if (stress_rand(&seed) & 1) {
 			worker_op(kind, sh.parent, &seed);
 		} else {
 			pthread_rwlock_rdlock(&sh.child_lock);
@@ -177,13 +157,22 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The parent shared, copied, reused and dropped COW PTE tables. */
+static bool every_cow_path_ran(struct ptsim_mm *mm)
+{
+	struct ptsim_mm_stats st;
+
+	return ptsim_mm_get_stats(mm, &st) == 0 && st.cow_pte_shared && st.cow_pte_copied &&
+	       st.cow_pte_reused && st.cow_pte_dropped;
+}
+
 static int run_threads(void)
 {
 	pthread_t t[NWORKERS];
 	struct ptsim_global_stats g;
 	struct ptsim_mm_stats st;
 	struct ptsim_mm *grandchild = NULL;
-	double end = now_s() + run_seconds();
+	double end = stress_now_s() + stress_seconds();
 	unsigned seed = 12345, forks = 0, checks = 0;
 	uint64_t uaf0 = ptsim_uaf_count();
 
@@ -193,9 +182,11 @@ static int run_threads(void)
 		return 1;
 	for (int i = 0; i < NWORKERS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i);
-	while (now_s() < end) {
+	/* Past the time, a loaded machine gets up to 3 times more to run every path. */
+	while (stress_now_s() < end ||
+	       (!every_cow_path_ran(sh.parent) && stress_now_s() < end + 3 * stress_seconds())) {
 		struct ptsim_mm *child = NULL, *old;
-		uint64_t off = (next_rand(&seed) % 8) * PTSIM_PMD_SIZE;
+		uint64_t off = (stress_rand(&seed) % 8) * PTSIM_PMD_SIZE;
 
 		/* fork while the workers run in the parent */
 		if (ptsim_fork(sh.parent, &child)) {
@@ -214,12 +205,12 @@ static int run_threads(void)
 				ptsim_mm_destroy(grandchild);
 				grandchild = NULL;
 			}
-			if (next_rand(&seed) & 1 && ptsim_fork(old, &grandchild))
+			if (stress_rand(&seed) & 1 && ptsim_fork(old, &grandchild))
 				FAIL("fork of a child\n");
 			checks += check("old child", old) == 0;
 			ptsim_mm_destroy(old);
 		}
-		if (grandchild && (next_rand(&seed) & 1)) {
+		if (grandchild && (stress_rand(&seed) & 1)) {
 			/* unmap a table and a half and map it again */
 			if (ptsim_munmap(grandchild, BASE + off, PTSIM_PMD_SIZE * 3 / 2) ||
 			    ptsim_mmap(grandchild, BASE + off, PTSIM_PMD_SIZE * 3 / 2, PROT,
@@ -229,7 +220,7 @@ static int run_threads(void)
 				FAIL("touch in the grandchild\n");
 		}
 		checks += check("parent", sh.parent) == 0;
-		if (next_rand(&seed) % 4 == 0 &&
+		if (stress_rand(&seed) % 4 == 0 &&
 		    ptsim_mprotect(sh.parent, BASE + off, PTSIM_PMD_SIZE / 2, PTSIM_PROT_READ) == 0)
 			ptsim_mprotect(sh.parent, BASE + off, PTSIM_PMD_SIZE / 2, PROT);
 	}
