@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -87,9 +88,12 @@ static void test_madvise_lock_choice(void **state)
 	}
 }
 
+#define NFAULTERS 3
+
 struct shared {
 	struct ptsim_mm *mm;
 	atomic_int writers_left;
+	atomic_int faulters_ready; /* faulters past their first touch */
 	atomic_int failures;
 	char first_failure[256];
 	atomic_flag reported;
@@ -114,21 +118,31 @@ static unsigned int next_rand(unsigned int *seed)
 	return *seed >> 8;
 }
 
-/* Faults anywhere: the layout changes under it, so holes and PROT_READ are expected. */
+/*
+ * Faults anywhere: the layout changes under it, so holes and PROT_READ are
+ * expected. The first touch comes before any change (the changers wait for
+ * it), on memory nobody has touched: so faults happen whatever the
+ * scheduler does, and keep happening while the layout changes.
+ */
 static void *faulter(void *p)
 {
 	struct worker *w = p;
 	struct shared *sh = w->sh;
+	bool first = true;
 
-	while (atomic_load(&sh->writers_left) > 0) {
-		uint64_t page = next_rand(&w->seed) % (MAP_LEN / PTSIM_PAGE_SIZE);
+	do {
+		/* Eight pages inside the mapping: holes come from munmap only. */
+		uint64_t page = next_rand(&w->seed) % (MAP_LEN / PTSIM_PAGE_SIZE - 7);
 		int access = next_rand(&w->seed) & 1 ? PTSIM_ACCESS_WRITE : PTSIM_ACCESS_READ;
 		long rc = ptsim_touch(sh->mm, AT(page * PTSIM_PAGE_SIZE), 8 * PTSIM_PAGE_SIZE,
 		                      access);
 
 		if (rc && rc != -EFAULT && rc != -EACCES)
 			report(sh, "ptsim_touch", rc);
-	}
+		if (first)
+			atomic_fetch_add(&sh->faulters_ready, 1);
+		first = false;
+	} while (atomic_load(&sh->writers_left) > 0);
 	return NULL;
 }
 
@@ -138,6 +152,9 @@ static void *changer(void *p)
 	struct worker *w = p;
 	struct shared *sh = w->sh;
 
+	/* Else a loaded machine may run all the changes before any fault. */
+	while (atomic_load(&sh->faulters_ready) < NFAULTERS)
+		sched_yield();
 	for (int i = 0; i < ITERS; i++) {
 		uint64_t c = next_rand(&w->seed) % NCHUNKS;
 		uint64_t off = (next_rand(&w->seed) % 256) * PTSIM_PAGE_SIZE;
@@ -176,17 +193,17 @@ static void test_faults_race_layout_changes(void **state)
 {
 	struct pt_fixture *f = *state;
 	struct shared sh = {.mm = f->mm, .reported = ATOMIC_FLAG_INIT};
-	struct worker w[6];
-	pthread_t t[6];
+	struct worker w[3 + NFAULTERS];
+	pthread_t t[3 + NFAULTERS];
 	struct ptsim_mm_stats st;
 
 	STEP(f->mm, ptsim_mmap(f->mm, AT(0), MAP_LEN, RW, PTSIM_MAP_FIXED, NULL));
 	atomic_store(&sh.writers_left, 3);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 3 + NFAULTERS; i++) {
 		w[i] = (struct worker){.sh = &sh, .id = i % 3, .seed = 7u * (unsigned)i + 1};
 		assert_int_equal(pthread_create(&t[i], NULL, i < 3 ? changer : faulter, &w[i]), 0);
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 3 + NFAULTERS; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 	if (atomic_load(&sh.failures))
 		fail_msg("%d failures, first: %s", atomic_load(&sh.failures), sh.first_failure);
