@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1876,7 +1877,8 @@ static const char usage_text[] =
         "                     timeseries (unless --timeseries), meta; json: {\"meta\",\n"
         "                     \"config\", \"results\", \"runs\"} with the same fields.\n"
         "  --hist             table format: also draw the log2 latency histograms.\n"
-        "  --csv-dir DIR      also write each CSV table to DIR/NAME.csv.\n"
+        "  --csv-dir DIR      also write each CSV table to DIR/NAME.csv (DIR is created\n"
+        "                     if missing; its parent must exist).\n"
         "  --repeat N         run every row N times (1..99), interleaved; figures are\n"
         "                     the median, with min and max as the spread. Default 1.\n"
         "  --timeseries FILE  also write the VmPTE time series as CSV to FILE.\n"
@@ -2194,6 +2196,14 @@ int main(int argc, char **argv)
 		if (o.seconds < 0.5)
 			o.seconds = 0.5;
 	}
+
+	/* Fail before a long run, not after it: create --csv-dir, check that the
+	 * --timeseries file can be written. */
+	if (o.csv_dir &&
+	    ((mkdir(o.csv_dir, 0777) && errno != EEXIST) || access(o.csv_dir, W_OK | X_OK)))
+		bench_die(PROG, 2, "--csv-dir %s: %s", o.csv_dir, strerror(errno));
+	if (o.timeseries && access(o.timeseries, W_OK) && errno != ENOENT)
+		bench_die(PROG, 2, "--timeseries %s: %s", o.timeseries, strerror(errno));
 
 	struct results R = {.o = &o, .ngroups = ngroups, .nrep = o.repeat, .meta = &meta};
 	R.runs = calloc((size_t)(ngroups * o.repeat), sizeof(*R.runs));
