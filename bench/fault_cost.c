@@ -305,6 +305,33 @@ static int expect(const char *what, uint64_t got, uint64_t want)
 	return -EPROTO;
 }
 
+/*
+ * One timed ptsim_touch() of the region, the stats taken before in *a: ns
+ * per page, and mmap lock and PTL acquisitions per page; *b is the stats
+ * after.
+ */
+static int timed_touch(struct ptsim_mm *mm, uint64_t len, int access, const char *step,
+                       const struct ptsim_mm_stats *a, struct ptsim_mm_stats *b, double *ns,
+                       double *mmap_lock, double *ptl)
+{
+	uint64_t pages = len / PTSIM_PAGE_SIZE, t0, t1;
+	int ret;
+
+	sim_step = step;
+	t0 = bench_now_ns();
+	ret = ptsim_touch(mm, SIM_BASE, len, access);
+	t1 = bench_now_ns();
+	if (ret < 0)
+		return ret;
+	*ns = (double)(t1 - t0) / pages;
+	sim_step = "ptsim_mm_get_stats(mm, &b)";
+	if ((ret = ptsim_mm_get_stats(mm, b)) < 0)
+		return ret;
+	*mmap_lock = per_page(a->mmap_lock.acquisitions, b->mmap_lock.acquisitions, pages);
+	*ptl = per_page(a->ptl.acquisitions, b->ptl.acquisitions, pages);
+	return 0;
+}
+
 static int sim_run(enum ptsim_strategy s, uint64_t len, struct time_rep *t)
 {
 	uint64_t pages = len / PTSIM_PAGE_SIZE, t0, t1;
@@ -319,16 +346,9 @@ static int sim_run(enum ptsim_strategy s, uint64_t len, struct time_rep *t)
 	SIM_CHECK(ptsim_mmap(mm, SIM_BASE, len, PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED,
 	                     NULL));
 	SIM_CHECK(ptsim_mm_get_stats(mm, &a));
-	sim_step = "ptsim_touch(READ)";
-	t0 = bench_now_ns();
-	ret = ptsim_touch(mm, SIM_BASE, len, PTSIM_ACCESS_READ);
-	t1 = bench_now_ns();
-	if (ret < 0)
+	if ((ret = timed_touch(mm, len, PTSIM_ACCESS_READ, "ptsim_touch(READ)", &a, &b, &t->read_ns,
+	                       &t->mmap_read, &t->ptl_read)) < 0)
 		goto out;
-	t->read_ns = (double)(t1 - t0) / pages;
-	SIM_CHECK(ptsim_mm_get_stats(mm, &b));
-	t->mmap_read = per_page(a.mmap_lock.acquisitions, b.mmap_lock.acquisitions, pages);
-	t->ptl_read = per_page(a.ptl.acquisitions, b.ptl.acquisitions, pages);
 	sim_step = "counters after ptsim_touch(READ)";
 	if ((ret = expect("faults_read delta", b.faults_read - a.faults_read, pages)) < 0 ||
 	    (ret = expect("zero_page_ptes", b.zero_page_ptes, pages)) < 0)
@@ -339,16 +359,9 @@ static int sim_run(enum ptsim_strategy s, uint64_t len, struct time_rep *t)
 	SIM_CHECK(ptsim_mmap(mm, SIM_BASE, len, PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED,
 	                     NULL));
 	SIM_CHECK(ptsim_mm_get_stats(mm, &a));
-	sim_step = "ptsim_touch(WRITE)";
-	t0 = bench_now_ns();
-	ret = ptsim_touch(mm, SIM_BASE, len, PTSIM_ACCESS_WRITE);
-	t1 = bench_now_ns();
-	if (ret < 0)
+	if ((ret = timed_touch(mm, len, PTSIM_ACCESS_WRITE, "ptsim_touch(WRITE)", &a, &b,
+	                       &t->write_ns, &t->mmap_write, &t->ptl_write)) < 0)
 		goto out;
-	t->write_ns = (double)(t1 - t0) / pages;
-	SIM_CHECK(ptsim_mm_get_stats(mm, &b));
-	t->mmap_write = per_page(a.mmap_lock.acquisitions, b.mmap_lock.acquisitions, pages);
-	t->ptl_write = per_page(a.ptl.acquisitions, b.ptl.acquisitions, pages);
 	sim_step = "counters after ptsim_touch(WRITE)";
 	if ((ret = expect("faults_write delta", b.faults_write - a.faults_write, pages)) < 0 ||
 	    (ret = expect("rss_anon_pages", b.rss_anon_pages, pages)) < 0)
@@ -356,16 +369,9 @@ static int sim_run(enum ptsim_strategy s, uint64_t len, struct time_rep *t)
 
 	/* hit */
 	a = b;
-	sim_step = "ptsim_touch(WRITE) on present entries";
-	t0 = bench_now_ns();
-	ret = ptsim_touch(mm, SIM_BASE, len, PTSIM_ACCESS_WRITE);
-	t1 = bench_now_ns();
-	if (ret < 0)
+	if ((ret = timed_touch(mm, len, PTSIM_ACCESS_WRITE, "ptsim_touch(WRITE) on present entries",
+	                       &a, &b, &t->hit_ns, &t->mmap_hit, &t->ptl_hit)) < 0)
 		goto out;
-	t->hit_ns = (double)(t1 - t0) / pages;
-	SIM_CHECK(ptsim_mm_get_stats(mm, &b));
-	t->mmap_hit = per_page(a.mmap_lock.acquisitions, b.mmap_lock.acquisitions, pages);
-	t->ptl_hit = per_page(a.ptl.acquisitions, b.ptl.acquisitions, pages);
 	sim_step = "counters after the hits";
 	if ((ret = expect("access_hits delta", b.access_hits - a.access_hits, pages)) < 0 ||
 	    (ret = expect("faults delta on hits", b.faults - a.faults, 0)) < 0)

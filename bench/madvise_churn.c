@@ -1433,10 +1433,18 @@ static void csv_meta(const struct results *R, FILE *f)
 	config_pairs(R->o, csv_pair, f);
 }
 
+/* The columns every CSV table of rows starts with. */
+#define CSV_KEY "strategy,era,workload,threads"
+
+static void csv_key(const struct results *R, const struct row *w, FILE *f)
+{
+	fprintf(f, "%s,%s,%s,%d", w->strategy, w->era, wl_names[R->o->wl], w->threads);
+}
+
 /* One line per group: the medians, then the ratios to none. */
 static void csv_results(const struct results *R, FILE *f)
 {
-	fputs("strategy,era,workload,threads,repeats", f);
+	fputs(CSV_KEY ",repeats", f);
 	for (int k = 0; k < F_COUNT; k++)
 		fprintf(f, ",%s", field_name[k]);
 	fputs(",checked", f);
@@ -1445,8 +1453,8 @@ static void csv_results(const struct results *R, FILE *f)
 	fputc('\n', f);
 	for (int g = 0; g < R->ngroups; g++) {
 		const struct row *w = grun(R, g, 0);
-		fprintf(f, "%s,%s,%s,%d,%d", w->strategy, w->era, wl_names[R->o->wl], w->threads,
-		        R->nrep);
+		csv_key(R, w, f);
+		fprintf(f, ",%d", R->nrep);
 		for (int k = 0; k < F_COUNT; k++) {
 			fputc(',', f);
 			num_out(f, group_stat(R, g, (enum field_id)k).med, "");
@@ -1463,13 +1471,13 @@ static void csv_results(const struct results *R, FILE *f)
 /* Long form: one line per group and figure, with unit and spread. */
 static void csv_spread(const struct results *R, FILE *f)
 {
-	fputs("strategy,era,workload,threads,metric,unit,median,min,max,repeats\n", f);
+	fputs(CSV_KEY ",metric,unit,median,min,max,repeats\n", f);
 	for (int g = 0; g < R->ngroups; g++) {
 		const struct row *w = grun(R, g, 0);
 		for (int k = 0; k < F_COUNT; k++) {
 			struct stat3 st = group_stat(R, g, (enum field_id)k);
-			fprintf(f, "%s,%s,%s,%d,%s,%s,", w->strategy, w->era, wl_names[R->o->wl],
-			        w->threads, field_name[k], field_unit[k]);
+			csv_key(R, w, f);
+			fprintf(f, ",%s,%s,", field_name[k], field_unit[k]);
 			num_out(f, st.med, "");
 			fputc(',', f);
 			num_out(f, st.min, "");
@@ -1482,14 +1490,14 @@ static void csv_spread(const struct results *R, FILE *f)
 
 static void csv_runs(const struct results *R, FILE *f)
 {
-	fputs("strategy,era,workload,threads,repeat", f);
+	fputs(CSV_KEY ",repeat", f);
 	for (int k = 0; k < F_COUNT; k++)
 		fprintf(f, ",%s", field_name[k]);
 	fputs(",checked\n", f);
 	for (int i = 0; i < R->ngroups * R->nrep; i++) {
 		const struct row *w = &R->runs[i];
-		fprintf(f, "%s,%s,%s,%d,%d", w->strategy, w->era, wl_names[R->o->wl], w->threads,
-		        w->repeat);
+		csv_key(R, w, f);
+		fprintf(f, ",%d", w->repeat);
 		for (int k = 0; k < F_COUNT; k++) {
 			fputc(',', f);
 			num_out(f, field_get(w, (enum field_id)k), "");
@@ -1500,32 +1508,34 @@ static void csv_runs(const struct results *R, FILE *f)
 
 static void csv_hist(const struct results *R, FILE *f)
 {
-	fputs("strategy,era,workload,threads,repeat,kind,lo_ns,hi_ns,count\n", f);
+	fputs(CSV_KEY ",repeat,kind,lo_ns,hi_ns,count\n", f);
 	for (int i = 0; i < R->ngroups * R->nrep; i++) {
 		const struct row *w = &R->runs[i];
 		for (int kind = 0; kind < 2; kind++) {
 			uint64_t l[65];
 			hist_log2(kind ? &w->madv : &w->fault, l);
-			for (int k = 0; k < 64; k++)
-				if (l[k])
-					fprintf(f, "%s,%s,%s,%d,%d,%s,%llu,%llu,%llu\n",
-					        w->strategy, w->era, wl_names[R->o->wl], w->threads,
-					        w->repeat, kind ? "madvise" : "fault",
-					        k ? 1ULL << (k - 1) : 0ULL, 1ULL << k,
-					        (unsigned long long)l[k]);
+			for (int k = 0; k < 64; k++) {
+				if (!l[k])
+					continue;
+				csv_key(R, w, f);
+				fprintf(f, ",%d,%s,%llu,%llu,%llu\n", w->repeat,
+				        kind ? "madvise" : "fault", k ? 1ULL << (k - 1) : 0ULL,
+				        1ULL << k, (unsigned long long)l[k]);
+			}
 		}
 	}
 }
 
 static void csv_series(const struct results *R, FILE *f)
 {
-	fputs("strategy,era,workload,threads,repeat,t_ms,vmpte_kb\n", f);
+	fputs(CSV_KEY ",repeat,t_ms,vmpte_kb\n", f);
 	for (int i = 0; i < R->ngroups * R->nrep; i++) {
 		const struct row *w = &R->runs[i];
-		for (size_t k = 0; k < w->nseries; k++)
-			fprintf(f, "%s,%s,%s,%d,%d,%.1f,%llu\n", w->strategy, w->era,
-			        wl_names[R->o->wl], w->threads, w->repeat, w->series[k].t_ms,
+		for (size_t k = 0; k < w->nseries; k++) {
+			csv_key(R, w, f);
+			fprintf(f, ",%d,%.1f,%llu\n", w->repeat, w->series[k].t_ms,
 			        (unsigned long long)w->series[k].kb);
+		}
 	}
 }
 
@@ -1606,78 +1616,93 @@ static void draw_hist(FILE *f, const char *name, const struct row *w, const stru
 	fputc('\n', f);
 }
 
-/* A table cell: the group's median of f divided by `scale`, "-" when absent. */
-static void cell(struct bench_table *t, const struct results *R, int g, enum field_id f,
-                 double scale, int decimals)
-{
-	double v = group_stat(R, g, f).med;
+/*
+ * A column of the text tables: the group's median of f divided by scale
+ * with `decimals` digits, its ratio to `none` (RATIO), or its spread over
+ * the repeats (SPREAD: (max - min) / median in per cent); "-" when absent.
+ */
+enum col_kind { MEDIAN, RATIO, SPREAD };
+struct column {
+	const char *head;
+	enum field_id f;
+	enum col_kind kind;
+	double scale;
+	int decimals;
+};
 
+static void cell(struct bench_table *t, const struct results *R, int g, const struct column *c)
+{
+	struct stat3 st = group_stat(R, g, c->f);
+	double v = NAN;
+
+	switch (c->kind) {
+	case MEDIAN:
+		v = st.med / c->scale;
+		break;
+	case RATIO:
+		v = group_ratio(R, g, c->f);
+		break;
+	case SPREAD:
+		if (R->nrep >= 2 && st.med != 0)
+			v = 100.0 * (st.max - st.min) / st.med;
+		break;
+	}
 	if (isnan(v))
 		bench_table_cell(t, "-");
 	else
-		bench_table_cell(t, "%.*f", decimals, v / scale);
+		bench_table_cell(t, "%.*f", c->decimals, v);
 }
 
-static void cell_ratio(struct bench_table *t, const struct results *R, int g, enum field_id f)
+/* One row per group (simulator groups only if sim_only): strategy, era,
+ * threads, then the columns. */
+static void print_columns(const struct results *R, FILE *f, const struct column *cols, int n,
+                          bool sim_only)
 {
-	double v = group_ratio(R, g, f);
+	const char *hdr[3 + 16] = {"strategy", "era", "thr"};
+	struct bench_table *t;
 
-	if (isnan(v))
-		bench_table_cell(t, "-");
-	else
-		bench_table_cell(t, "%.2f", v);
-}
-
-/* (max - min) / median of f over the repeats, in per cent. */
-static void cell_spread(struct bench_table *t, const struct results *R, int g, enum field_id f)
-{
-	struct stat3 st = group_stat(R, g, f);
-
-	if (R->nrep < 2 || isnan(st.med) || st.med == 0)
-		bench_table_cell(t, "-");
-	else
-		bench_table_cell(t, "%.0f", 100.0 * (st.max - st.min) / st.med);
-}
-
-static void table_head(struct bench_table *t, const struct results *R, int g)
-{
-	const struct row *w = grun(R, g, 0);
-
-	bench_table_cell(t, "%s", w->strategy);
-	bench_table_cell(t, "%s", w->era);
-	bench_table_cell(t, "%d", w->threads);
-}
-
-static void print_work_table(const struct results *R, FILE *f)
-{
-	static const char *const hdr[] = {
-	        "strategy",      "era",          "thr",          "Mops/s",      "spread%",
-	        "ops x none",    "fault p50 ns", "fault p99 ns", "madv p50 ns", "madv p99 ns",
-	        "VmPTE peak kB", "VmPTE end kB", "end x none",   "PTE freed",   "freed kB",
-	        "atomics/fault", "sim MiB",      "uaf"};
-	struct bench_table *t = bench_table_new(18, hdr);
-
+	if (n > 16)
+		bench_die(PROG, 1, "print_columns: %d columns, at most 16", n);
+	for (int i = 0; i < n; i++)
+		hdr[3 + i] = cols[i].head;
+	t = bench_table_new(3 + n, hdr);
 	for (int g = 0; g < R->ngroups; g++) {
-		table_head(t, R, g);
-		cell(t, R, g, F_ops_per_sec, 1e6, 2);
-		cell_spread(t, R, g, F_ops_per_sec);
-		cell_ratio(t, R, g, F_ops_per_sec);
-		cell(t, R, g, F_fault_ns_p50, 1, 0);
-		cell(t, R, g, F_fault_ns_p99, 1, 0);
-		cell(t, R, g, F_madvise_ns_p50, 1, 0);
-		cell(t, R, g, F_madvise_ns_p99, 1, 0);
-		cell(t, R, g, F_vmpte_peak_kb, 1, 0);
-		cell(t, R, g, F_vmpte_end_kb, 1, 0);
-		cell_ratio(t, R, g, F_vmpte_end_kb);
-		cell(t, R, g, F_pte_tables_freed, 1, 0);
-		cell(t, R, g, F_vmpte_freed_kb, 1, 0);
-		cell(t, R, g, F_refcount_atomics_per_fault, 1, 2);
-		cell(t, R, g, F_sim_memory_bytes, 1048576.0, 1);
-		cell(t, R, g, F_uaf_reports, 1, 0);
+		const struct row *w = grun(R, g, 0);
+
+		if (sim_only && !w->sim)
+			continue;
+		bench_table_cell(t, "%s", w->strategy);
+		bench_table_cell(t, "%s", w->era);
+		bench_table_cell(t, "%d", w->threads);
+		for (int i = 0; i < n; i++)
+			cell(t, R, g, &cols[i]);
 		bench_table_row_end(t);
 	}
 	bench_table_print(t, f);
 	bench_table_free(t);
+}
+
+static void print_work_table(const struct results *R, FILE *f)
+{
+	static const struct column cols[] = {
+	        {"Mops/s", F_ops_per_sec, MEDIAN, 1e6, 2},
+	        {"spread%", F_ops_per_sec, SPREAD, 1, 0},
+	        {"ops x none", F_ops_per_sec, RATIO, 1, 2},
+	        {"fault p50 ns", F_fault_ns_p50, MEDIAN, 1, 0},
+	        {"fault p99 ns", F_fault_ns_p99, MEDIAN, 1, 0},
+	        {"madv p50 ns", F_madvise_ns_p50, MEDIAN, 1, 0},
+	        {"madv p99 ns", F_madvise_ns_p99, MEDIAN, 1, 0},
+	        {"VmPTE peak kB", F_vmpte_peak_kb, MEDIAN, 1, 0},
+	        {"VmPTE end kB", F_vmpte_end_kb, MEDIAN, 1, 0},
+	        {"end x none", F_vmpte_end_kb, RATIO, 1, 2},
+	        {"PTE freed", F_pte_tables_freed, MEDIAN, 1, 0},
+	        {"freed kB", F_vmpte_freed_kb, MEDIAN, 1, 0},
+	        {"atomics/fault", F_refcount_atomics_per_fault, MEDIAN, 1, 2},
+	        {"sim MiB", F_sim_memory_bytes, MEDIAN, 1048576.0, 1},
+	        {"uaf", F_uaf_reports, MEDIAN, 1, 0},
+	};
+
+	print_columns(R, f, cols, (int)(sizeof(cols) / sizeof(cols[0])), false);
 	fprintf(f,
 	        "Medians of %d run(s); spread%%: (max-min)/median of ops/s over the runs; x none: "
 	        "ratio to `none` at the same thread count; latency per call; VmPTE in kB of page "
@@ -1692,43 +1717,22 @@ static void print_work_table(const struct results *R, FILE *f)
 
 static void print_wait_table(const struct results *R, FILE *f)
 {
-	static const char *const hdr[] = {"strategy",
-	                                  "era",
-	                                  "thr",
-	                                  "vma lock us",
-	                                  "vma fallbacks",
-	                                  "mmap lock us",
-	                                  "PMD lock us",
-	                                  "PTL us",
-	                                  "page_table_lock us",
-	                                  "pt rwsem us",
-	                                  "pt rwsem w us",
-	                                  "TLB flushes",
-	                                  "TLB flush us",
-	                                  "irqs-off wait us",
-	                                  "reclaim wlock us"};
-	struct bench_table *t = bench_table_new(15, hdr);
+	static const struct column cols[] = {
+	        {"vma lock us", F_vma_lock_wait_ns, MEDIAN, 1e3, 1},
+	        {"vma fallbacks", F_vma_lock_fallbacks, MEDIAN, 1, 0},
+	        {"mmap lock us", F_mmap_lock_wait_ns, MEDIAN, 1e3, 1},
+	        {"PMD lock us", F_pmd_lock_wait_ns, MEDIAN, 1e3, 1},
+	        {"PTL us", F_ptl_wait_ns, MEDIAN, 1e3, 1},
+	        {"page_table_lock us", F_page_table_lock_wait_ns, MEDIAN, 1e3, 1},
+	        {"pt rwsem us", F_pt_rwsem_wait_ns, MEDIAN, 1e3, 1},
+	        {"pt rwsem w us", F_pt_rwsem_write_wait_ns, MEDIAN, 1e3, 1},
+	        {"TLB flushes", F_tlb_flushes, MEDIAN, 1, 0},
+	        {"TLB flush us", F_tlb_flush_ns, MEDIAN, 1e3, 1},
+	        {"irqs-off wait us", F_tlb_irqs_off_wait_ns, MEDIAN, 1e3, 1},
+	        {"reclaim wlock us", F_reclaim_write_lock_ns, MEDIAN, 1e3, 1},
+	};
 
-	for (int g = 0; g < R->ngroups; g++) {
-		if (!grun(R, g, 0)->sim)
-			continue;
-		table_head(t, R, g);
-		cell(t, R, g, F_vma_lock_wait_ns, 1e3, 1);
-		cell(t, R, g, F_vma_lock_fallbacks, 1, 0);
-		cell(t, R, g, F_mmap_lock_wait_ns, 1e3, 1);
-		cell(t, R, g, F_pmd_lock_wait_ns, 1e3, 1);
-		cell(t, R, g, F_ptl_wait_ns, 1e3, 1);
-		cell(t, R, g, F_page_table_lock_wait_ns, 1e3, 1);
-		cell(t, R, g, F_pt_rwsem_wait_ns, 1e3, 1);
-		cell(t, R, g, F_pt_rwsem_write_wait_ns, 1e3, 1);
-		cell(t, R, g, F_tlb_flushes, 1, 0);
-		cell(t, R, g, F_tlb_flush_ns, 1e3, 1);
-		cell(t, R, g, F_tlb_irqs_off_wait_ns, 1e3, 1);
-		cell(t, R, g, F_reclaim_write_lock_ns, 1e3, 1);
-		bench_table_row_end(t);
-	}
-	bench_table_print(t, f);
-	bench_table_free(t);
+	print_columns(R, f, cols, (int)(sizeof(cols) / sizeof(cols[0])), true);
 	fputs("Where threads waited, in microseconds summed over every thread of the row (median "
 	      "of the runs): per lock kind, time spent waiting to acquire it; vma fallbacks: "
 	      "per-VMA lock attempts that fell back to the mmap lock; pt rwsem: rwsem's "

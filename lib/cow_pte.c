@@ -71,6 +71,37 @@ static bool cow_pte_shareable(const pte_t *table)
 	return true;
 }
 
+/*
+ * The normal COW accounting, entry by entry, as v3 onwards does: each mm
+ * linking the table holds a reference on every frame it maps and counts it
+ * in its RSS, so every later path (do_wp_page()'s reuse test, zap) works
+ * unchanged. A new link takes (get) those references, a dropped one gives
+ * them back; *frames and *zero count the frames and zero-page entries for
+ * the RSS. Taking them makes the entries read-only as a plain fork makes
+ * them; in a table already shared they are so. PTL held.
+ */
+static void cow_pte_link_refs(pte_t *table, bool get, unsigned *frames, unsigned *zero)
+{
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++) {
+		pte_t e = ptep_get(&table[i]);
+
+		if (!pte_present(e))
+			continue;
+		if (is_zero_pfn(pte_pfn(e))) {
+			(*zero)++;
+			continue;
+		}
+		(*frames)++;
+		if (!get) {
+			frame_put(pfn_frame(pte_pfn(e)));
+			continue;
+		}
+		frame_get(pfn_frame(pte_pfn(e)));
+		if (e & _PAGE_RW)
+			set_pte(&table[i], e & ~_PAGE_RW);
+	}
+}
+
 int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, pte_t *src_pmdp)
 {
 	struct ptsim_lock_stats *st, *dst_st;
@@ -95,25 +126,7 @@ int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, p
 		spin_unlock(pml);
 		return 1;
 	}
-	/* The normal COW accounting, entry by entry, as v3 onwards does: each
-	 * mm mapping a frame holds a reference and counts it in its RSS, so
-	 * every later path (do_wp_page()'s reuse test, zap) works unchanged.
-	 * Entries become read-only as a plain fork makes them; in a table
-	 * already shared they are so. */
-	for (unsigned i = 0; i < PTRS_PER_TABLE; i++) {
-		pte_t e = ptep_get(&table[i]);
-
-		if (!pte_present(e))
-			continue;
-		if (is_zero_pfn(pte_pfn(e))) {
-			zero++;
-			continue;
-		}
-		frame_get(pfn_frame(pte_pfn(e)));
-		frames++;
-		if (e & _PAGE_RW)
-			set_pte(&table[i], e & ~_PAGE_RW);
-	}
+	cow_pte_link_refs(table, true, &frames, &zero);
 	if (d->cow_ref++ == 1)
 		atomic_add(&nr_shared, 1);
 	/* Both links read-only: any write through them faults. */
@@ -267,18 +280,7 @@ bool cow_pte_unshare(struct ptsim_mm *mm, pte_t *pmdp)
 	set_pte(pmdp, 0); /* pmd_clear() */
 	flush_tlb_range(mm, 0, TASK_SIZE);
 	/* Give back what this mm's mappings held; the entries stay for the others. */
-	for (unsigned i = 0; i < PTRS_PER_TABLE; i++) {
-		pte_t e = ptep_get(&table[i]);
-
-		if (!pte_present(e))
-			continue;
-		if (is_zero_pfn(pte_pfn(e))) {
-			zero++;
-		} else {
-			frame_put(pfn_frame(pte_pfn(e)));
-			frames++;
-		}
-	}
+	cow_pte_link_refs(table, false, &frames, &zero);
 	if (d->mm == mm) {
 		cow_pte_disown(mm, d);
 		mm_account_table(mm, PT_LEVEL_PTE, -1);

@@ -18,6 +18,10 @@ void *ptsim_realloc(void *p, size_t size);
 void ptsim_free(void *p);
 /* Failure injection for tests: the next `n`th allocation fails (0: off). */
 void ptsim_memalloc_fail_nth(unsigned n);
+/* The same, but the nth and every later allocation fail until reset with
+ * ptsim_memalloc_fail_nth(0): memory that stays short, for the paths that
+ * must not retry forever. Single-threaded tests only. */
+void ptsim_memalloc_fail_from(unsigned n);
 /* True when an injected failure is due: for allocators that carve from
  * memory already held (table slabs, the frame pool). */
 bool ptsim_inject_alloc_failure(void);

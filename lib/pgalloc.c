@@ -64,15 +64,18 @@ pte_t *pt_walk(struct ptsim_mm *mm, uint64_t addr, int level, bool alloc)
 }
 
 /*
- * Era 6.18 (__pte_offset_map_lock() since 6.5): the table may be freed
- * under us, so map it inside an RCU read section (which keeps it and its
- * lock valid), and after taking the PTL re-check that the PMD still maps
- * it; retry if not.
+ * __pte_offset_map_lock() since 6.5: the table may be freed under us, so
+ * map it inside an RCU read section (which keeps it and its lock valid),
+ * and after taking the PTL re-check that the PMD still maps it; retry if
+ * not. hold_rcu: era 6.18, the section lasts until pte_unmap_unlock().
+ * Otherwise (era 5.x on a COW link, below) it ends once the PTL is held
+ * with the PMD unchanged: our link cannot go then (breaking it takes that
+ * PTL).
  */
 static pte_t *pte_offset_map_lock_rcu(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
-                                      struct ptdesc **ptdp)
+                                      struct ptdesc **ptdp, bool hold_rcu)
 {
-	bool recheck = READ_ONCE(mm->mutant) != PTSIM_MUTANT_RCU_NO_PMD_RECHECK;
+	bool recheck = !hold_rcu || READ_ONCE(mm->mutant) != PTSIM_MUTANT_RCU_NO_PMD_RECHECK;
 
 	for (;;) {
 		pte_t pmdval;
@@ -94,11 +97,14 @@ static pte_t *pte_offset_map_lock_rcu(struct ptsim_mm *mm, pte_t *pmdp, uint64_t
 		test_hook(TEST_HOOK_PTE_MAP_SNAPSHOT, mm, addr);
 		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
 		if (likely(!recheck || pt_entry_read(pmdp) == pmdval)) {
+			if (!hold_rcu)
+				ptsim_rcu_read_unlock();
 			if (unlikely(!uaf_table_ok(entry_table(pmdval), "pte_offset_map_lock",
 			                           addr))) {
 				/* Locked a freed table: back off as if there were none. */
 				spin_unlock(&d->ptl);
-				ptsim_rcu_read_unlock();
+				if (hold_rcu)
+					ptsim_rcu_read_unlock();
 				return NULL;
 			}
 			*ptdp = d;
@@ -106,7 +112,7 @@ static pte_t *pte_offset_map_lock_rcu(struct ptsim_mm *mm, pte_t *pmdp, uint64_t
 		}
 		spin_unlock(&d->ptl);
 		ptsim_rcu_read_unlock();
-		if (mm->ops->pte_put)
+		if (hold_rcu && mm->ops->pte_put)
 			mm->ops->pte_put(mm, d);
 	}
 }
@@ -152,55 +158,23 @@ static pte_t *pte_offset_map_lock_5x(struct ptsim_mm *mm, pte_t *pmdp, uint64_t 
 	return entry_table(pmdval) + pt_index(addr, PT_LEVEL_PTE);
 }
 
-/*
- * Era 5.x, a COW link (only read-only walkers map one: every writer breaks
- * COW first). Another thread of this mm may break the link under our mmap
- * read lock, and another mm may then free the table, which our mmap lock
- * does not exclude: so snapshot, lock and re-check the PMD inside an RCU
- * section (the table is freed by RCU), as 6.5 later did for every table.
- * Once the PTL is held with the PMD unchanged, our link cannot go (breaking
- * it takes that PTL), so the RCU section ends there. A libptsim addition:
- * the RFC, on 5.18-6.3, relied on the mmap lock alone.
- */
-static pte_t *pte_offset_map_lock_cow_5x(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr,
-                                         struct ptdesc **ptdp)
-{
-	for (;;) {
-		struct ptdesc *d;
-		pte_t pmdval;
-
-		ptsim_rcu_read_lock();
-		pmdval = pt_entry_read(pmdp);
-		if (pte_none(pmdval) || !(pmdval & _PAGE_PRESENT)) {
-			ptsim_rcu_read_unlock();
-			return NULL;
-		}
-		d = ptdesc_of(entry_table(pmdval));
-		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
-		if (pt_entry_read(pmdp) == pmdval) {
-			ptsim_rcu_read_unlock();
-			if (unlikely(!uaf_table_ok(entry_table(pmdval), "pte_offset_map_lock",
-			                           addr))) {
-				spin_unlock(&d->ptl);
-				return NULL;
-			}
-			*ptdp = d;
-			return entry_table(pmdval) + pt_index(addr, PT_LEVEL_PTE);
-		}
-		spin_unlock(&d->ptl);
-		ptsim_rcu_read_unlock();
-	}
-}
-
 pte_t *pte_offset_map_lock(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, struct ptdesc **ptdp)
 {
 	/* Set by a tryget that failed for memory, not because the table goes. */
 	ptsim_current.pte_map_enomem = false;
 	if (mm->era->pte_map_rcu)
-		return pte_offset_map_lock_rcu(mm, pmdp, addr, ptdp);
-	/* Strategies with a tryget refuse COW PTE tables (ptsim.h). */
+		return pte_offset_map_lock_rcu(mm, pmdp, addr, ptdp, true);
+	/*
+	 * Era 5.x, a COW link (only read-only walkers map one: every writer
+	 * breaks COW first). Another thread of this mm may break the link
+	 * under our mmap read lock, and another mm may then free the table,
+	 * which our mmap lock does not exclude: so map it as 6.5 later did for
+	 * every table. A libptsim addition: the RFC, on 5.18-6.3, relied on
+	 * the mmap lock alone. Strategies with a tryget refuse COW PTE tables
+	 * (ptsim.h).
+	 */
 	if (unlikely(pmd_cow(pt_entry_read(pmdp))) && !mm->ops->pte_tryget)
-		return pte_offset_map_lock_cow_5x(mm, pmdp, addr, ptdp);
+		return pte_offset_map_lock_rcu(mm, pmdp, addr, ptdp, false);
 	return pte_offset_map_lock_5x(mm, pmdp, addr, ptdp);
 }
 

@@ -15,7 +15,8 @@ struct ptsim_mm;
 
 enum test_hook_point {
 	/* pte_offset_map_lock(): the PMD was read, the PTL not yet taken; no
-	 * lock of the table held (the RCU read section is, in era 6.18). */
+	 * lock of the table held (the RCU read section is, in era 6.18 and
+	 * on a COW link in era 5.x). */
 	TEST_HOOK_PTE_MAP_SNAPSHOT,
 	/* zap_pte_range(): the PTL was dropped mid-table (the gather batch
 	 * filled) and the zap will take it again for the rest. */

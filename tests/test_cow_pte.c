@@ -46,6 +46,14 @@ static struct ptsim_mm *cow_fork(struct pt_fixture *f, struct ptsim_mm *mm)
 	return child;
 }
 
+/* [AT(0), len) mapped read-write and written in f's mm, then COW-forked. */
+static struct ptsim_mm *written_then_forked(struct pt_fixture *f, uint64_t len)
+{
+	map_fixed(f->mm, AT(0), len, PROT_RW);
+	STEP(f->mm, ptsim_touch(f->mm, AT(0), len, PTSIM_ACCESS_WRITE));
+	return cow_fork(f, f->mm);
+}
+
 /*
  * The global figure: every table in use is a live mm's PGD, charged to
  * exactly one of the live mms listed, or a COW table nobody owns.
@@ -256,9 +264,7 @@ static void test_cow_dontneed(void **state)
 	struct ptsim_mm *mm = f->mm, *child, *mms[2];
 	uint64_t frames0 = f->g0.frames_in_use;
 
-	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
-	STEP(mm, ptsim_touch(mm, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE));
-	child = cow_fork(f, mm);
+	child = written_then_forked(f, 4 * MiB);
 	mms[0] = mm;
 	mms[1] = child;
 
@@ -300,9 +306,7 @@ static void test_cow_madv_free_and_mprotect(void **state)
 	struct ptsim_mm *mm = f->mm, *child, *mms[2];
 	uint64_t pte;
 
-	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
-	STEP(mm, ptsim_touch(mm, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE));
-	child = cow_fork(f, mm);
+	child = written_then_forked(f, 4 * MiB);
 	mms[0] = mm;
 	mms[1] = child;
 
@@ -331,9 +335,7 @@ static void test_cow_munmap(void **state)
 	struct ptsim_mm *mm = f->mm, *child, *mms[2];
 	uint64_t frames0 = f->g0.frames_in_use;
 
-	map_fixed(mm, AT(0), 6 * MiB, PROT_RW);
-	STEP(mm, ptsim_touch(mm, AT(0), 6 * MiB, PTSIM_ACCESS_WRITE));
-	child = cow_fork(f, mm);
+	child = written_then_forked(f, 6 * MiB);
 	mms[0] = mm;
 	mms[1] = child;
 
@@ -414,9 +416,7 @@ static void fork_exit(void **state, enum order order)
 	struct ptsim_mm *mm = f->mm, *child, *mms[1];
 	uint64_t frames0 = f->g0.frames_in_use;
 
-	map_fixed(mm, AT(0), 8 * MiB, PROT_RW);
-	STEP(mm, ptsim_touch(mm, AT(0), 8 * MiB, PTSIM_ACCESS_WRITE));
-	child = cow_fork(f, mm);
+	child = written_then_forked(f, 8 * MiB);
 	/* some tables broken on each side before the exit */
 	STEP(child, ptsim_touch(child, AT(0), PG, PTSIM_ACCESS_WRITE));
 	STEP(mm, ptsim_touch(mm, AT(2 * MiB), PG, PTSIM_ACCESS_WRITE));
@@ -505,9 +505,7 @@ static void test_cow_plain_fork_of_cow_links(void **state)
 	struct pt_fixture *f = fx(state);
 	struct ptsim_mm *mm = f->mm, *child, *plain = NULL, *mms[3];
 
-	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
-	STEP(mm, ptsim_touch(mm, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE));
-	child = cow_fork(f, mm);
+	child = written_then_forked(f, 4 * MiB);
 	/* The option off, the next fork copies: the parent breaks its links first. */
 	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 0), 0);
 	STEP(mm, ptsim_fork(mm, &plain));

@@ -70,6 +70,19 @@ static uint64_t nr_vmas(struct ptsim_mm *mm)
 	return st.nr_vmas;
 }
 
+/* An rcu mm with MAP_LIMIT VMAs, VMA(0) to VMA(MAP_LIMIT - 1). */
+static struct ptsim_mm *mm_at_map_limit(void)
+{
+	struct ptsim_mm *mm;
+
+	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_RCU, &mm), 0);
+	for (int i = 0; i < MAP_LIMIT; i++)
+		assert_int_equal(ptsim_mmap(mm, VMA(i), VMA_LEN, i % 2 ? PTSIM_PROT_READ : PROT_RW,
+		                            PTSIM_MAP_FIXED, NULL),
+		                 0);
+	return mm;
+}
+
 /*
  * At the limit, Linux refuses only an unmap that punches a hole inside one
  * VMA (vms_gather_munmap_vmas()); a range that ends inside another VMA
@@ -81,11 +94,7 @@ static void test_map_count_limit(void **state)
 	struct ptsim_mm *mm;
 
 	(void)state;
-	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_RCU, &mm), 0);
-	for (int i = 0; i < MAP_LIMIT; i++)
-		assert_int_equal(ptsim_mmap(mm, VMA(i), VMA_LEN, i % 2 ? PTSIM_PROT_READ : PROT_RW,
-		                            PTSIM_MAP_FIXED, NULL),
-		                 0);
+	mm = mm_at_map_limit();
 	assert_int_equal(nr_vmas(mm), MAP_LIMIT);
 	/* From inside VMA 10 to inside VMA 11: two splits, count unchanged. */
 	assert_int_equal(ptsim_munmap(mm, VMA(10) + PG, VMA_LEN), 0);
@@ -112,11 +121,7 @@ static void test_map_fixed_hole_at_limit(void **state)
 	struct ptsim_mm *mm;
 
 	(void)state;
-	assert_int_equal(ptsim_mm_create(PTSIM_STRATEGY_RCU, &mm), 0);
-	for (int i = 0; i < MAP_LIMIT; i++)
-		assert_int_equal(ptsim_mmap(mm, VMA(i), VMA_LEN, i % 2 ? PTSIM_PROT_READ : PROT_RW,
-		                            PTSIM_MAP_FIXED, NULL),
-		                 0);
+	mm = mm_at_map_limit();
 	assert_int_equal(ptsim_mmap(mm, VMA(41) + PG, PG, PROT_RW, PTSIM_MAP_FIXED, NULL), -ENOMEM);
 	assert_int_equal(nr_vmas(mm), MAP_LIMIT);
 	/* Replacing whole VMAs is fine. */

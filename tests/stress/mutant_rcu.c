@@ -19,53 +19,30 @@
  *       the table; the mutant takes the fast path and frees the table with
  *       page 0 in it: ptsim_mm_check() reports the lost page.
  *
- * Each round is a fresh mm in checked mode. Exit 0 when every mutant round
- * was caught and every real round was clean; 77 (skip) when this build has
- * no test hooks.
+ * Each round is a fresh mm in checked mode; the actor thread and the round
+ * loop are mutant_actor.c's.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <semaphore.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <ptsim/ptsim.h>
 
+#include "mutant_actor.h"
 #include "test_hook.h"
 
-#define ROUNDS 10
-#define BASE   0x500000000000ULL
-#define LEN    PTSIM_PMD_SIZE
-#define PROT   (PTSIM_PROT_READ | PTSIM_PROT_WRITE)
+#define BASE MUTANT_BASE
+#define LEN  MUTANT_LEN
 
 enum scenario { NO_PMD_RECHECK, FEB2025 };
 
-/* The other thread: runs one job when asked, while the hooked thread waits. */
-static struct {
-	sem_t go, done;
-	struct ptsim_mm *mm;
-	enum scenario sc;
-	int rc;
-	bool quit;
-} actor;
-
+static enum scenario sc;
 static __thread bool armed; /* this thread's next hook call opens the window */
 static int fired;
 
-static void *actor_main(void *arg)
+/* The actor's job: refill page 0, already zapped, while the zap is between batches. */
+static int refill_page0(struct ptsim_mm *mm)
 {
-	(void)arg;
-	for (;;) {
-		sem_wait(&actor.go);
-		if (actor.quit)
-			return NULL;
-		if (actor.sc == NO_PMD_RECHECK) /* unlink the table the fault is about to lock */
-			actor.rc = ptsim_madvise(actor.mm, BASE, LEN, PTSIM_MADV_DONTNEED);
-		else /* refill page 0, already zapped, while the zap is between batches */
-			actor.rc = ptsim_touch(actor.mm, BASE, PTSIM_PAGE_SIZE, PTSIM_ACCESS_WRITE);
-		sem_post(&actor.done);
-	}
+	return ptsim_touch(mm, BASE, PTSIM_PAGE_SIZE, PTSIM_ACCESS_WRITE);
 }
 
 static void open_window(enum test_hook_point point, struct ptsim_mm *mm, uint64_t addr, void *arg)
@@ -77,46 +54,28 @@ static void open_window(enum test_hook_point point, struct ptsim_mm *mm, uint64_
 		return;
 	armed = false;
 	fired++;
-	sem_post(&actor.go);
-	sem_wait(&actor.done);
-}
-
-static int fail(const char *what, int rc)
-{
-	fprintf(stderr, "mutant_rcu: %s: %d (%s)\n", what, rc, strerror(rc < 0 ? -rc : rc));
-	exit(1);
+	mutant_actor_run();
 }
 
 /* One round; returns true if ptsim_mm_check() or the detector caught it. */
-static bool round_caught(enum scenario sc, unsigned mutant)
+static bool round_caught(unsigned mutant)
 {
-	struct ptsim_mm *mm;
+	struct ptsim_mm *mm = mutant_mm_filled(PTSIM_STRATEGY_RCU, mutant);
 	char msg[256];
 	uint64_t uaf0 = ptsim_uaf_count(), pte;
 	int rc, bad;
 
-	rc = ptsim_mm_create(PTSIM_STRATEGY_RCU, &mm);
-	if (rc)
-		fail("ptsim_mm_create", rc);
-	rc = ptsim_mm_set_option(mm, PTSIM_OPT_MUTANT, mutant);
-	if (rc)
-		fail("PTSIM_OPT_MUTANT", rc);
 	if (sc == FEB2025 && (rc = ptsim_mm_set_option(mm, PTSIM_OPT_GATHER_BATCH, 8)))
-		fail("PTSIM_OPT_GATHER_BATCH", rc);
-	rc = ptsim_mmap(mm, BASE, LEN, PROT, PTSIM_MAP_FIXED, NULL);
-	if (rc)
-		fail("ptsim_mmap", rc);
-	rc = ptsim_touch(mm, BASE, LEN, PTSIM_ACCESS_WRITE);
-	if (rc)
-		fail("ptsim_touch (fill)", rc);
+		mutant_fail("PTSIM_OPT_GATHER_BATCH", rc);
 	actor.mm = mm;
-	actor.sc = sc;
+	/* no_pmd_recheck: unlink the table the fault is about to lock */
+	actor.job = sc == NO_PMD_RECHECK ? mutant_dontneed_all : refill_page0;
 	fired = 0;
 	if (sc == NO_PMD_RECHECK) {
 		/* Page 0 absent, the table kept (a partial DONTNEED frees none). */
 		rc = ptsim_madvise(mm, BASE, PTSIM_PAGE_SIZE, PTSIM_MADV_DONTNEED);
 		if (rc)
-			fail("ptsim_madvise (page 0)", rc);
+			mutant_fail("ptsim_madvise (page 0)", rc);
 		armed = true;
 		rc = ptsim_touch(mm, BASE, PTSIM_PAGE_SIZE, PTSIM_ACCESS_WRITE);
 	} else {
@@ -125,16 +84,16 @@ static bool round_caught(enum scenario sc, unsigned mutant)
 	}
 	armed = false;
 	if (rc)
-		fail("the hooked call", rc);
+		mutant_fail("the hooked call", rc);
 	if (actor.rc)
-		fail("the actor's call", actor.rc);
+		mutant_fail("the actor's call", actor.rc);
 	if (fired != 1)
-		fail("the window did not open (hook calls)", fired);
+		mutant_fail("the window did not open (hook calls)", fired);
 	bad = ptsim_mm_check(mm, msg, sizeof(msg));
 	if (bad)
 		printf("  caught: %s\n", msg);
 	else if (!mutant && (ptsim_get_pte(mm, BASE, &pte) || !(pte & 1)))
-		fail("real rcu lost page 0", 0); /* the refilled page must survive */
+		mutant_fail("real rcu lost page 0", 0); /* the refilled page must survive */
 	ptsim_mm_destroy(mm);
 	ptsim_synchronize();
 	return bad || ptsim_uaf_count() != uaf0;
@@ -142,37 +101,20 @@ static bool round_caught(enum scenario sc, unsigned mutant)
 
 int main(int argc, char **argv)
 {
-	enum scenario sc;
-	unsigned mutant, caught = 0, clean = 0;
-	pthread_t t;
+	enum test_hook_point point;
+	int status;
 
 	if (argc != 2 || (strcmp(argv[1], "no_pmd_recheck") && strcmp(argv[1], "feb2025"))) {
 		fprintf(stderr, "usage: %s no_pmd_recheck|feb2025\n", argv[0]);
 		return 2;
 	}
-#ifndef PTSIM_CHECKED
-	return 77;
-#endif
-	if (ptsim_set_checked(1) < 0)
-		return 77;
 	sc = strcmp(argv[1], "feb2025") ? NO_PMD_RECHECK : FEB2025;
-	mutant = sc == FEB2025 ? PTSIM_MUTANT_RCU_FEB2025 : PTSIM_MUTANT_RCU_NO_PMD_RECHECK;
-	sem_init(&actor.go, 0, 0);
-	sem_init(&actor.done, 0, 0);
-	if (pthread_create(&t, NULL, actor_main, NULL))
-		return 1;
-	test_hook_set(sc == FEB2025 ? TEST_HOOK_ZAP_PTL_DROPPED : TEST_HOOK_PTE_MAP_SNAPSHOT,
-	              open_window, NULL);
-	for (int i = 0; i < ROUNDS; i++) {
-		caught += round_caught(sc, mutant);
-		clean += !round_caught(sc, PTSIM_MUTANT_NONE);
-	}
-	test_hook_set(sc == FEB2025 ? TEST_HOOK_ZAP_PTL_DROPPED : TEST_HOOK_PTE_MAP_SNAPSHOT, NULL,
-	              NULL);
-	actor.quit = true;
-	sem_post(&actor.go);
-	pthread_join(t, NULL);
-	printf("%s: mutant caught in %u/%d rounds, real rcu clean in %u/%d\n", argv[1], caught,
-	       ROUNDS, clean, ROUNDS);
-	return caught == ROUNDS && clean == ROUNDS ? 0 : 1;
+	point = sc == FEB2025 ? TEST_HOOK_ZAP_PTL_DROPPED : TEST_HOOK_PTE_MAP_SNAPSHOT;
+	test_hook_set(point, open_window, NULL);
+	status = mutant_main("mutant_rcu", argv[1],
+	                     sc == FEB2025 ? PTSIM_MUTANT_RCU_FEB2025
+	                                   : PTSIM_MUTANT_RCU_NO_PMD_RECHECK,
+	                     round_caught);
+	test_hook_set(point, NULL, NULL);
+	return status;
 }

@@ -24,53 +24,26 @@
  *       table and reads a freed PMD table, and the use-after-free detector
  *       reports it.
  *
- * Each round is a fresh mm in checked mode. Exit 0 when every mutant round
- * was caught and every real round was clean; 77 (skip) when this build has
- * no test hooks.
+ * Each round is a fresh mm in checked mode; the actor thread and the round
+ * loop are mutant_actor.c's.
  */
-#include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <ptsim/ptsim.h>
 
+#include "mutant_actor.h"
 #include "strategy_rwsem.h"
 #include "test_hook.h"
 
-#define ROUNDS 10
-#define BASE   0x500000000000ULL
-#define LEN    PTSIM_PMD_SIZE
-#define PROT   (PTSIM_PROT_READ | PTSIM_PROT_WRITE)
+#define BASE MUTANT_BASE
+#define LEN  MUTANT_LEN
 
-/* The other thread: runs the DONTNEED when asked. */
-static struct {
-	sem_t go, at_free, done;
-	struct ptsim_mm *mm;
-	int rc;
-	bool quit;
-} actor;
-
-static __thread bool armed;    /* this thread's next map opens the window */
-static __thread bool is_actor; /* the actor thread */
+static sem_t at_free;       /* the actor reached the free pass's lock */
+static __thread bool armed; /* this thread's next map opens the window */
 static bool mutant_round;
 static int fired;
-
-static void *actor_main(void *arg)
-{
-	(void)arg;
-	is_actor = true;
-	for (;;) {
-		sem_wait(&actor.go);
-		if (actor.quit)
-			return NULL;
-		actor.rc = ptsim_madvise(actor.mm, BASE, LEN, PTSIM_MADV_DONTNEED);
-		sem_post(&actor.done);
-	}
-}
 
 /* The actor is about to lock the rwsem to free: tell the hooked thread. */
 static void at_free_lock(enum test_hook_point point, struct ptsim_mm *mm, uint64_t addr, void *arg)
@@ -78,8 +51,8 @@ static void at_free_lock(enum test_hook_point point, struct ptsim_mm *mm, uint64
 	(void)point;
 	(void)addr;
 	(void)arg;
-	if (is_actor && mm == actor.mm)
-		sem_post(&actor.at_free);
+	if (on_actor && mm == actor.mm)
+		sem_post(&at_free);
 }
 
 static void open_window(enum test_hook_point point, struct ptsim_mm *mm, uint64_t addr, void *arg)
@@ -92,7 +65,7 @@ static void open_window(enum test_hook_point point, struct ptsim_mm *mm, uint64_
 	armed = false;
 	fired++;
 	sem_post(&actor.go);
-	sem_wait(&actor.at_free);
+	sem_wait(&at_free);
 	if (mutant_round) {
 		sem_wait(&actor.done); /* it frees under us */
 		return;
@@ -102,35 +75,20 @@ static void open_window(enum test_hook_point point, struct ptsim_mm *mm, uint64_
 		sched_yield();
 }
 
-static int fail(const char *what, int rc)
-{
-	fprintf(stderr, "mutant_rwsem: %s: %d (%s)\n", what, rc, strerror(rc < 0 ? -rc : rc));
-	exit(1);
-}
-
 /* One round; returns true if ptsim_mm_check() or the detector caught it. */
 static bool round_caught(unsigned mutant)
 {
+	struct ptsim_mm *mm = mutant_mm_filled(PTSIM_STRATEGY_RWSEM, mutant);
 	struct ptsim_mm_stats st;
-	struct ptsim_mm *mm;
 	char msg[256];
 	uint64_t uaf0 = ptsim_uaf_count(), pte;
 	int rc, bad;
 
-	rc = ptsim_mm_create(PTSIM_STRATEGY_RWSEM, &mm);
-	if (rc)
-		fail("ptsim_mm_create", rc);
-	rc = ptsim_mm_set_option(mm, PTSIM_OPT_MUTANT, mutant);
-	if (rc)
-		fail("PTSIM_OPT_MUTANT", rc);
-	if ((rc = ptsim_mmap(mm, BASE, LEN, PROT, PTSIM_MAP_FIXED, NULL)))
-		fail("ptsim_mmap", rc);
-	if ((rc = ptsim_touch(mm, BASE, LEN, PTSIM_ACCESS_WRITE)))
-		fail("ptsim_touch (fill)", rc);
 	/* Page 0 absent, every table kept (the free pass finds the rest). */
 	if ((rc = ptsim_madvise(mm, BASE, PTSIM_PAGE_SIZE, PTSIM_MADV_DONTNEED)))
-		fail("ptsim_madvise (page 0)", rc);
+		mutant_fail("ptsim_madvise (page 0)", rc);
 	actor.mm = mm;
+	actor.job = mutant_dontneed_all;
 	mutant_round = mutant != PTSIM_MUTANT_NONE;
 	fired = 0;
 	armed = true;
@@ -139,23 +97,23 @@ static bool round_caught(unsigned mutant)
 	if (!mutant_round)
 		sem_wait(&actor.done);
 	if (fired != 1)
-		fail("the window did not open (hook calls)", fired);
+		mutant_fail("the window did not open (hook calls)", fired);
 	if (actor.rc)
-		fail("the actor's DONTNEED", actor.rc);
+		mutant_fail("the actor's DONTNEED", actor.rc);
 	if (rc && !mutant_round)
-		fail("the hooked fault (real rwsem)", rc);
+		mutant_fail("the hooked fault (real rwsem)", rc);
 	bad = ptsim_mm_check(mm, msg, sizeof(msg));
 	if (bad)
 		printf("  caught: %s\n", msg);
 	if (!mutant_round) {
 		if (ptsim_mm_get_stats(mm, &st))
-			fail("ptsim_mm_get_stats", -1);
+			mutant_fail("ptsim_mm_get_stats", -1);
 		if (ptsim_get_pte(mm, BASE, &pte) || !(pte & PTSIM_PTE_PRESENT))
-			fail("real rwsem lost page 0", 0);
+			mutant_fail("real rwsem lost page 0", 0);
 		if (st.pt_rwsem_write.contended != 1 || st.nr_pte_tables != 1 ||
 		    st.nr_pmd_tables != 1 || st.nr_pud_tables != 1 || st.rss_anon_pages != 1)
-			fail("real rwsem: not 1 contended write, tables 1/1/1, 1 page",
-			     (int)st.pt_rwsem_write.contended);
+			mutant_fail("real rwsem: not 1 contended write, tables 1/1/1, 1 page",
+			            (int)st.pt_rwsem_write.contended);
 	}
 	ptsim_mm_destroy(mm);
 	ptsim_synchronize();
@@ -167,31 +125,14 @@ static bool round_caught(unsigned mutant)
 
 int main(void)
 {
-	unsigned caught = 0, clean = 0;
-	pthread_t t;
+	int status;
 
-#ifndef PTSIM_CHECKED
-	return 77;
-#endif
-	if (ptsim_set_checked(1) < 0)
-		return 77;
-	sem_init(&actor.go, 0, 0);
-	sem_init(&actor.at_free, 0, 0);
-	sem_init(&actor.done, 0, 0);
-	if (pthread_create(&t, NULL, actor_main, NULL))
-		return 1;
+	sem_init(&at_free, 0, 0);
 	test_hook_set(TEST_HOOK_PTE_MAP_SNAPSHOT, open_window, NULL);
 	test_hook_set(TEST_HOOK_PT_FREE_LOCK, at_free_lock, NULL);
-	for (int i = 0; i < ROUNDS; i++) {
-		caught += round_caught(PTSIM_MUTANT_RWSEM_READ_FREE);
-		clean += !round_caught(PTSIM_MUTANT_NONE);
-	}
+	status = mutant_main("mutant_rwsem", "read_free", PTSIM_MUTANT_RWSEM_READ_FREE,
+	                     round_caught);
 	test_hook_set(TEST_HOOK_PTE_MAP_SNAPSHOT, NULL, NULL);
 	test_hook_set(TEST_HOOK_PT_FREE_LOCK, NULL, NULL);
-	actor.quit = true;
-	sem_post(&actor.go);
-	pthread_join(t, NULL);
-	printf("read_free: mutant caught in %u/%d rounds, real rwsem clean in %u/%d\n", caught,
-	       ROUNDS, clean, ROUNDS);
-	return caught == ROUNDS && clean == ROUNDS ? 0 : 1;
+	return status;
 }

@@ -45,6 +45,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "stress_util.h"
+
 #define CHUNK          PTSIM_PMD_SIZE
 #define A_LEN          (4 * CHUNK)
 #define A_REMAP        AT(16 * MiB)
@@ -96,12 +98,6 @@ static void check_rc(struct shared *sh, const char *what, long rc)
 
 #define CALL(sh, call) check_rc((sh), #call, (long)(call))
 
-static unsigned int next_rand(unsigned int *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return *seed >> 16;
-}
-
 static int stopping(struct shared *sh)
 {
 	return atomic_load_explicit(&sh->stop, memory_order_relaxed);
@@ -115,21 +111,21 @@ static void count_op(struct worker *w)
 /* A random page of mm A (either region) or of mm B; *mm set accordingly. */
 static uint64_t random_page(struct worker *w, struct ptsim_mm **mm, uint64_t *limit)
 {
-	unsigned int r = next_rand(&w->seed);
+	unsigned int r = stress_rand(&w->seed);
 
 	switch (r % 4) {
 	case 0:
 		*mm = w->sh->b;
 		*limit = AT(B_LEN);
-		return AT((uint64_t)(next_rand(&w->seed) % (B_LEN / PG)) * PG);
+		return AT((uint64_t)(stress_rand(&w->seed) % (B_LEN / PG)) * PG);
 	case 1:
 		*mm = w->sh->a;
 		*limit = A_REMAP + REMAP_LEN;
-		return A_REMAP + (uint64_t)(next_rand(&w->seed) % (REMAP_LEN / PG)) * PG;
+		return A_REMAP + (uint64_t)(stress_rand(&w->seed) % (REMAP_LEN / PG)) * PG;
 	default:
 		*mm = w->sh->a;
 		*limit = AT(A_LEN);
-		return AT((uint64_t)(next_rand(&w->seed) % (A_LEN / PG)) * PG);
+		return AT((uint64_t)(stress_rand(&w->seed) % (A_LEN / PG)) * PG);
 	}
 }
 
@@ -141,12 +137,12 @@ static void *faulter(void *arg)
 		struct ptsim_mm *mm;
 		uint64_t limit;
 		uint64_t at = random_page(w, &mm, &limit);
-		unsigned int r = next_rand(&w->seed);
+		unsigned int r = stress_rand(&w->seed);
 		int access = r & 1 ? PTSIM_ACCESS_WRITE : PTSIM_ACCESS_READ;
 		uint64_t len = PG;
 
 		if (r & 2) /* a run of up to 64 pages: refills a half-zapped table */
-			len = (1 + next_rand(&w->seed) % 64) * PG;
+			len = (1 + stress_rand(&w->seed) % 64) * PG;
 		if (at + len > limit)
 			len = limit - at;
 		CALL(w->sh, ptsim_touch(mm, at, len, access));
@@ -161,7 +157,7 @@ static void *zapper(void *arg)
 	struct shared *sh = w->sh;
 
 	while (!stopping(sh)) {
-		unsigned int r = next_rand(&w->seed);
+		unsigned int r = stress_rand(&w->seed);
 
 		if (w->id == 0) {
 			/* whole aligned 2 MiB chunks: the PT_RECLAIM case */
@@ -181,7 +177,7 @@ static void *zapper(void *arg)
 			struct ptsim_mm *mm;
 			uint64_t limit;
 			uint64_t at = random_page(w, &mm, &limit);
-			uint64_t len = (1 + next_rand(&w->seed) % 1024) * PG;
+			uint64_t len = (1 + stress_rand(&w->seed) % 1024) * PG;
 			int advice = r % 4 == 0 ? PTSIM_MADV_FREE : PTSIM_MADV_DONTNEED;
 
 			if (at + len > limit)
@@ -199,7 +195,7 @@ static void *remapper(void *arg)
 	struct shared *sh = w->sh;
 
 	while (!stopping(sh)) {
-		unsigned int r = next_rand(&w->seed);
+		unsigned int r = stress_rand(&w->seed);
 		uint64_t got = 0;
 		int err;
 
@@ -298,7 +294,7 @@ static void *gup(void *arg)
 		uint64_t limit;
 		uint64_t at = random_page(w, &mm, &limit);
 		int nr = (int)((limit - at) / PG < GUP_PAGES ? (limit - at) / PG : GUP_PAGES);
-		int n = ptsim_gup_fast(mm, at, nr, (int)(next_rand(&w->seed) & 1), pfns);
+		int n = ptsim_gup_fast(mm, at, nr, (int)(stress_rand(&w->seed) & 1), pfns);
 
 		if (n < 0 || n > nr) {
 			report(sh, "ptsim_gup_fast", n);
@@ -340,29 +336,6 @@ static void *reclaimer(void *arg)
 		nanosleep(&pause, NULL);
 	}
 	return NULL;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double run_seconds(void)
-{
-	const char *e = getenv("PTSIM_STRESS_SECONDS");
-	double s = e ? strtod(e, NULL) : 0;
-
-	return s > 0 ? s : 2.0;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-
-	nanosleep(&ts, NULL);
 }
 
 static int fails; /* checks that failed in the main thread */
@@ -448,19 +421,19 @@ static int run_threads(struct shared *sh, struct worker *w, int n, double second
 {
 	pthread_t tid[16];
 	void *(*fn[K_COUNT])(void *) = {faulter, zapper, remapper, walker, gup, reclaimer};
-	double t0 = now_s();
+	double t0 = stress_now_s();
 
 	for (int i = 0; i < n; i++)
 		if (pthread_create(&tid[i], NULL, fn[w[i].kind], &w[i]) != 0) {
 			printf("FAIL pthread_create\n");
 			exit(1);
 		}
-	while (now_s() - t0 < seconds && !(until_uaf && ptsim_uaf_count() > 0))
-		sleep_s(until_uaf ? 0.01 : 0.05);
+	while (stress_now_s() - t0 < seconds && !(until_uaf && ptsim_uaf_count() > 0))
+		stress_sleep_s(until_uaf ? 0.01 : 0.05);
 	atomic_store(&sh->stop, 1);
 	for (int i = 0; i < n; i++)
 		pthread_join(tid[i], NULL);
-	printf("  ran %.2f s with %d threads\n", now_s() - t0, n);
+	printf("  ran %.2f s with %d threads\n", stress_now_s() - t0, n);
 	return 0;
 }
 
@@ -506,7 +479,7 @@ static int stress(enum ptsim_strategy s)
 	const enum kind kinds[8] = {K_FAULT, K_FAULT, K_ZAP, K_ZAP,
 	                            K_REMAP, K_WALK,  K_GUP, K_RECLAIM};
 	struct ptsim_global_stats g0, g1;
-	double seconds = run_seconds();
+	double seconds = stress_seconds();
 	int id[K_COUNT] = {0};
 
 	printf("stress %s: %.1f s\n", ptsim_strategy_name(s), seconds);

@@ -19,12 +19,6 @@
  *       the real option never. (A corrupted parent is not destroyed: its
  *       teardown would free the quarantined table a second time.)
  *
- * The four COW PTE paths in the parent (share, copy, reuse, drop) are each
- * rare per fork: on a loaded machine a 2 s run may fork only a few times
- * and miss one. The fork loop therefore goes on past the time budget until
- * every path has run, up to COVER_CAP_S in all; the check that they ran
- * stays, and fails at the cap.
- *
  * Exit 0 on success, 77 when this build lacks the strategy or checked mode.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np() */
@@ -41,14 +35,13 @@
 
 #include <ptsim/ptsim.h>
 
+#include "stress_util.h"
+
 #define BASE     0x500000000000ULL
 #define LEN      (8 * PTSIM_PMD_SIZE)
 #define PAGES    (LEN / PTSIM_PAGE_SIZE)
 #define PROT     (PTSIM_PROT_READ | PTSIM_PROT_WRITE)
 #define NWORKERS 6
-/* The whole threaded run's limit (ctest's TIMEOUT is 120 s) when the COW
- * paths are slow to show up. */
-#define COVER_CAP_S 60.0
 
 static enum ptsim_strategy strategy;
 static atomic_int failures;
@@ -58,28 +51,6 @@ static atomic_int failures;
 		fprintf(stderr, "stress_cow: " __VA_ARGS__); \
 		atomic_fetch_add(&failures, 1);              \
 	} while (0)
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double run_seconds(void)
-{
-	const char *e = getenv("PTSIM_STRESS_SECONDS");
-	double s = e ? strtod(e, NULL) : 0;
-
-	return s > 0 ? s : 2.0;
-}
-
-static unsigned next_rand(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return *seed >> 8;
-}
 
 static struct ptsim_mm *new_parent(int mutant)
 {
@@ -109,16 +80,6 @@ static int check(const char *who, struct ptsim_mm *mm)
 
 /* --- the threaded run ------------------------------------------------------ */
 
-/* Every COW PTE path has run in the parent, and it forked twice. */
-static bool paths_covered(struct ptsim_mm *parent, unsigned forks)
-{
-	struct ptsim_mm_stats st;
-
-	ptsim_mm_get_stats(parent, &st);
-	return forks >= 2 && st.cow_pte_shared && st.cow_pte_copied && st.cow_pte_reused &&
-	       st.cow_pte_dropped;
-}
-
 static struct {
 	pthread_rwlock_t child_lock; /* the main thread swaps the child under it */
 	struct ptsim_mm *parent, *child;
@@ -140,7 +101,7 @@ static const struct ptsim_walk_ops walk_ops = {.pte_entry = count_pte};
 /* One operation on mm, chosen by the worker's kind. */
 static void worker_op(int kind, struct ptsim_mm *mm, unsigned *seed)
 {
-	uint64_t page = next_rand(seed) % PAGES, addr = BASE + page * PTSIM_PAGE_SIZE;
+	uint64_t page = stress_rand(seed) % PAGES, addr = BASE + page * PTSIM_PAGE_SIZE;
 	uint64_t pfns[4], present = 0;
 	int rc, n;
 
@@ -148,15 +109,15 @@ static void worker_op(int kind, struct ptsim_mm *mm, unsigned *seed)
 	case 0: /* faulter */
 	case 1:
 		rc = ptsim_touch(mm, addr, PTSIM_PAGE_SIZE,
-		                 next_rand(seed) & 1 ? PTSIM_ACCESS_WRITE : PTSIM_ACCESS_READ);
+		                 stress_rand(seed) & 1 ? PTSIM_ACCESS_WRITE : PTSIM_ACCESS_READ);
 		if (rc && rc != -EACCES)
 			FAIL("touch: %d\n", rc);
 		break;
 	case 2: /* zapper: a whole table, or part of one */
 		addr &= ~(PTSIM_PMD_SIZE - 1);
 		rc = ptsim_madvise(mm, addr,
-		                   next_rand(seed) & 1 ? PTSIM_PMD_SIZE : PTSIM_PMD_SIZE / 4,
-		                   next_rand(seed) % 4 ? PTSIM_MADV_DONTNEED : PTSIM_MADV_FREE);
+		                   stress_rand(seed) & 1 ? PTSIM_PMD_SIZE : PTSIM_PMD_SIZE / 4,
+		                   stress_rand(seed) % 4 ? PTSIM_MADV_DONTNEED : PTSIM_MADV_FREE);
 		if (rc && rc != -ENOMEM)
 			FAIL("madvise: %d\n", rc);
 		break;
@@ -168,8 +129,8 @@ static void worker_op(int kind, struct ptsim_mm *mm, unsigned *seed)
 	default: /* GUP-fast, read or write */
 		if (page + 4 > PAGES)
 			page = PAGES - 4;
-		n = ptsim_gup_fast(mm, BASE + page * PTSIM_PAGE_SIZE, 4, (int)(next_rand(seed) & 1),
-		                   pfns);
+		n = ptsim_gup_fast(mm, BASE + page * PTSIM_PAGE_SIZE, 4,
+		                   (int)(stress_rand(seed) & 1), pfns);
 		if (n < 0)
 			FAIL("gup_fast: %d\n", n);
 		else
@@ -184,7 +145,7 @@ static void *worker(void *arg)
 	unsigned seed = 0x9e3779b9u * (unsigned)(kind + 1);
 
 	while (!atomic_load(&sh.stop)) {
-		if (next_rand(&seed) & 1) {
+		if (stress_rand(&seed) & 1) {
 			worker_op(kind, sh.parent, &seed);
 		} else {
 			pthread_rwlock_rdlock(&sh.child_lock);
@@ -197,13 +158,22 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The parent shared, copied, reused and dropped COW PTE tables. */
+static bool every_cow_path_ran(struct ptsim_mm *mm)
+{
+	struct ptsim_mm_stats st;
+
+	return ptsim_mm_get_stats(mm, &st) == 0 && st.cow_pte_shared && st.cow_pte_copied &&
+	       st.cow_pte_reused && st.cow_pte_dropped;
+}
+
 static int run_threads(void)
 {
 	pthread_t t[NWORKERS];
 	struct ptsim_global_stats g;
 	struct ptsim_mm_stats st;
 	struct ptsim_mm *grandchild = NULL;
-	double begin = now_s(), end = begin + run_seconds(), cap = begin + COVER_CAP_S;
+	double end = stress_now_s() + stress_seconds();
 	unsigned seed = 12345, forks = 0, checks = 0;
 	uint64_t uaf0 = ptsim_uaf_count();
 	pthread_rwlockattr_t attr;
@@ -219,9 +189,11 @@ static int run_threads(void)
 		return 1;
 	for (int i = 0; i < NWORKERS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i);
-	while (now_s() < end || (now_s() < cap && !paths_covered(sh.parent, forks))) {
+	/* Past the time, a loaded machine gets up to 3 times more to run every path. */
+	while (stress_now_s() < end ||
+	       (!every_cow_path_ran(sh.parent) && stress_now_s() < end + 3 * stress_seconds())) {
 		struct ptsim_mm *child = NULL, *old;
-		uint64_t off = (next_rand(&seed) % 8) * PTSIM_PMD_SIZE;
+		uint64_t off = (stress_rand(&seed) % 8) * PTSIM_PMD_SIZE;
 
 		/* fork while the workers run in the parent */
 		if (ptsim_fork(sh.parent, &child)) {
@@ -240,12 +212,12 @@ static int run_threads(void)
 				ptsim_mm_destroy(grandchild);
 				grandchild = NULL;
 			}
-			if (next_rand(&seed) & 1 && ptsim_fork(old, &grandchild))
+			if (stress_rand(&seed) & 1 && ptsim_fork(old, &grandchild))
 				FAIL("fork of a child\n");
 			checks += check("old child", old) == 0;
 			ptsim_mm_destroy(old);
 		}
-		if (grandchild && (next_rand(&seed) & 1)) {
+		if (grandchild && (stress_rand(&seed) & 1)) {
 			/* unmap a table and a half and map it again */
 			if (ptsim_munmap(grandchild, BASE + off, PTSIM_PMD_SIZE * 3 / 2) ||
 			    ptsim_mmap(grandchild, BASE + off, PTSIM_PMD_SIZE * 3 / 2, PROT,
@@ -255,7 +227,7 @@ static int run_threads(void)
 				FAIL("touch in the grandchild\n");
 		}
 		checks += check("parent", sh.parent) == 0;
-		if (next_rand(&seed) % 4 == 0 &&
+		if (stress_rand(&seed) % 4 == 0 &&
 		    ptsim_mprotect(sh.parent, BASE + off, PTSIM_PMD_SIZE / 2, PTSIM_PROT_READ) == 0)
 			ptsim_mprotect(sh.parent, BASE + off, PTSIM_PMD_SIZE / 2, PROT);
 	}
@@ -280,10 +252,10 @@ static int run_threads(void)
 	ptsim_mm_destroy(grandchild);
 	ptsim_synchronize();
 	ptsim_get_global_stats(&g);
-	printf("stress_cow %s: %u forks in %.1f s, %lu worker ops, %u checks passed, %" PRIu64
+	printf("stress_cow %s: %u forks, %lu worker ops, %u checks passed, %" PRIu64
 	       " use-after-free reports\n",
-	       ptsim_strategy_name(strategy), forks, now_s() - begin,
-	       (unsigned long)atomic_load(&sh.ops), checks, ptsim_uaf_count() - uaf0);
+	       ptsim_strategy_name(strategy), forks, (unsigned long)atomic_load(&sh.ops), checks,
+	       ptsim_uaf_count() - uaf0);
 	if (ptsim_uaf_count() != uaf0)
 		FAIL("the detector reported %" PRIu64 " accesses\n", ptsim_uaf_count() - uaf0);
 	if (g.live_mms || g.tables_in_use || g.tables_pending_free || g.frames_in_use ||
