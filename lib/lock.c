@@ -46,19 +46,42 @@ void spin_lock_slow(spinlock_t *l, struct ptsim_lock_stats *st)
 	contended(st, start);
 }
 
+/*
+ * The kernel's RWSEM_WAIT_TIMEOUT (4 ms): how long a waiter may lose the
+ * lock to writers that come and take it again before it sets the handoff
+ * flag (kernel commit 4f23dbc1e657, "locking/rwsem: Implement lock handoff
+ * to prevent lock starvation", v5.3).
+ */
+#define RWSEM_WAIT_TIMEOUT_NS 4000000ull
+
 void down_read_slow(struct rwsem *s, struct ptsim_lock_stats *st)
 {
 	uint64_t start = ptsim_now_ns();
 	unsigned spins = 0;
+	bool starving = false;
 	uint32_t v;
 
 	for (;;) {
 		v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
-		/* Waiting writers go first, so a stream of readers cannot starve munmap. */
-		if (!(v & (RWSEM_WRITER | RWSEM_WAITERS)) &&
-		    __atomic_compare_exchange_n(&s->state, &v, v + 1, false, __ATOMIC_ACQUIRE,
-		                                __ATOMIC_RELAXED))
-			break;
+		/*
+		 * Waiting writers go first, so a stream of readers cannot starve
+		 * munmap; but a writer that drops the lock and takes it again at
+		 * once (munmap, mmap, mprotect in a loop) wins every time against a
+		 * reader that has yielded the CPU, so a reader that waited past the
+		 * timeout sets HANDOFF: writers then wait for it, and readers go in
+		 * even past waiting writers. Whichever reader gets in clears it; a
+		 * starving reader still waiting sets it again.
+		 */
+		if (!(v & RWSEM_WRITER) && (!(v & RWSEM_WAITERS) || (v & RWSEM_HANDOFF))) {
+			if (__atomic_compare_exchange_n(&s->state, &v, (v + 1) & ~RWSEM_HANDOFF,
+			                                false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				break;
+			continue;
+		}
+		if (!starving && ptsim_now_ns() - start > RWSEM_WAIT_TIMEOUT_NS)
+			starving = true;
+		if (starving && !(v & RWSEM_HANDOFF))
+			__atomic_or_fetch(&s->state, RWSEM_HANDOFF, __ATOMIC_RELAXED);
 		cpu_relax(&spins);
 	}
 	contended(st, start);
@@ -78,7 +101,7 @@ void down_write(struct rwsem *s, struct ptsim_lock_stats *st)
 	__atomic_add_fetch(&s->state, RWSEM_WAITER_ONE, __ATOMIC_RELAXED);
 	for (;;) {
 		v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
-		if (!(v & (RWSEM_WRITER | RWSEM_READERS)) &&
+		if (!(v & (RWSEM_WRITER | RWSEM_READERS | RWSEM_HANDOFF)) &&
 		    __atomic_compare_exchange_n(&s->state, &v,
 		                                (v - RWSEM_WAITER_ONE) | RWSEM_WRITER, false,
 		                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))

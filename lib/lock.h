@@ -52,8 +52,9 @@ static inline bool spin_is_locked(spinlock_t *l)
 }
 
 #define RWSEM_WRITER     0x80000000u
-#define RWSEM_WAITER_ONE 0x00010000u /* writers waiting, bits 16-30 */
-#define RWSEM_WAITERS    0x7fff0000u
+#define RWSEM_HANDOFF    0x40000000u /* a reader waited too long: no writer may take it */
+#define RWSEM_WAITER_ONE 0x00010000u /* writers waiting, bits 16-29 */
+#define RWSEM_WAITERS    0x3fff0000u
 #define RWSEM_READERS    0x0000ffffu
 
 void down_read_slow(struct rwsem *s, struct ptsim_lock_stats *st);
