@@ -63,6 +63,7 @@ struct time_rep {
 	double read_ns, write_ns, hit_ns, dontneed_ns;
 	/* lock acquisitions per page, simulator only */
 	double mmap_read, ptl_read, mmap_write, ptl_write, mmap_hit, ptl_hit;
+	double vma_read, vma_write;   /* per-VMA locks (era 6.18 faults) */
 	double tables_freed_dontneed; /* PTE tables freed by the DONTNEED */
 };
 
@@ -230,6 +231,7 @@ static int host_run(uint64_t len, struct time_rep *t)
 
 	memset(t, 0, sizeof(*t));
 	t->mmap_read = t->ptl_read = t->mmap_write = t->ptl_write = t->mmap_hit = t->ptl_hit = NAN;
+	t->vma_read = t->vma_write = NAN;
 
 	/* read fault: each page maps the zero page */
 	p = host_map(len);
@@ -312,7 +314,7 @@ static int expect(const char *what, uint64_t got, uint64_t want)
  */
 static int timed_touch(struct ptsim_mm *mm, uint64_t len, int access, const char *step,
                        const struct ptsim_mm_stats *a, struct ptsim_mm_stats *b, double *ns,
-                       double *mmap_lock, double *ptl)
+                       double *mmap_lock, double *ptl, double *vma_lock)
 {
 	uint64_t pages = len / PTSIM_PAGE_SIZE, t0, t1;
 	int ret;
@@ -329,6 +331,8 @@ static int timed_touch(struct ptsim_mm *mm, uint64_t len, int access, const char
 		return ret;
 	*mmap_lock = per_page(a->mmap_lock.acquisitions, b->mmap_lock.acquisitions, pages);
 	*ptl = per_page(a->ptl.acquisitions, b->ptl.acquisitions, pages);
+	if (vma_lock)
+		*vma_lock = per_page(a->vma_lock.acquisitions, b->vma_lock.acquisitions, pages);
 	return 0;
 }
 
@@ -347,7 +351,7 @@ static int sim_run(enum ptsim_strategy s, uint64_t len, struct time_rep *t)
 	                     NULL));
 	SIM_CHECK(ptsim_mm_get_stats(mm, &a));
 	if ((ret = timed_touch(mm, len, PTSIM_ACCESS_READ, "ptsim_touch(READ)", &a, &b, &t->read_ns,
-	                       &t->mmap_read, &t->ptl_read)) < 0)
+	                       &t->mmap_read, &t->ptl_read, &t->vma_read)) < 0)
 		goto out;
 	sim_step = "counters after ptsim_touch(READ)";
 	if ((ret = expect("faults_read delta", b.faults_read - a.faults_read, pages)) < 0 ||
@@ -360,7 +364,7 @@ static int sim_run(enum ptsim_strategy s, uint64_t len, struct time_rep *t)
 	                     NULL));
 	SIM_CHECK(ptsim_mm_get_stats(mm, &a));
 	if ((ret = timed_touch(mm, len, PTSIM_ACCESS_WRITE, "ptsim_touch(WRITE)", &a, &b,
-	                       &t->write_ns, &t->mmap_write, &t->ptl_write)) < 0)
+	                       &t->write_ns, &t->mmap_write, &t->ptl_write, &t->vma_write)) < 0)
 		goto out;
 	sim_step = "counters after ptsim_touch(WRITE)";
 	if ((ret = expect("faults_write delta", b.faults_write - a.faults_write, pages)) < 0 ||
@@ -370,7 +374,7 @@ static int sim_run(enum ptsim_strategy s, uint64_t len, struct time_rep *t)
 	/* hit */
 	a = b;
 	if ((ret = timed_touch(mm, len, PTSIM_ACCESS_WRITE, "ptsim_touch(WRITE) on present entries",
-	                       &a, &b, &t->hit_ns, &t->mmap_hit, &t->ptl_hit)) < 0)
+	                       &a, &b, &t->hit_ns, &t->mmap_hit, &t->ptl_hit, NULL)) < 0)
 		goto out;
 	sim_step = "counters after the hits";
 	if ((ret = expect("access_hits delta", b.access_hits - a.access_hits, pages)) < 0 ||
@@ -525,7 +529,7 @@ struct results {
 	bool present[NROWS];
 	struct summary t_read[NROWS], t_write[NROWS], t_hit[NROWS], t_dontneed[NROWS];
 	double mmap_read[NROWS], ptl_read[NROWS], mmap_write[NROWS], ptl_write[NROWS];
-	double mmap_hit[NROWS], ptl_hit[NROWS], freed[NROWS];
+	double mmap_hit[NROWS], ptl_hit[NROWS], freed[NROWS], vma_read[NROWS], vma_write[NROWS];
 	double sp_read[NROWS], sp_write[NROWS], sp_dontneed[NROWS];
 	bool ok_read[NROWS], ok_dontneed[NROWS], ok_table[NROWS], ok_frame[NROWS];
 	/* memory (medians over repetitions) */
@@ -592,6 +596,8 @@ static void compute(const struct options *o, struct time_rep *const *tr, struct 
 		R->ptl_write[i] = summarize_field(t, n, offsetof(struct time_rep, ptl_write)).med;
 		R->mmap_hit[i] = summarize_field(t, n, offsetof(struct time_rep, mmap_hit)).med;
 		R->ptl_hit[i] = summarize_field(t, n, offsetof(struct time_rep, ptl_hit)).med;
+		R->vma_read[i] = summarize_field(t, n, offsetof(struct time_rep, vma_read)).med;
+		R->vma_write[i] = summarize_field(t, n, offsetof(struct time_rep, vma_write)).med;
 		R->freed[i] =
 		        summarize_field(t, n, offsetof(struct time_rep, tables_freed_dontneed)).med;
 	}
@@ -662,6 +668,10 @@ static void compute(const struct options *o, struct time_rep *const *tr, struct 
 		bench_report_add(rep, name, "mmap_lock_per_hit", R->mmap_hit[i],
 		                 "acquisitions/page");
 		bench_report_add(rep, name, "ptl_per_hit", R->ptl_hit[i], "acquisitions/page");
+		bench_report_add(rep, name, "vma_lock_per_read_fault", R->vma_read[i],
+		                 "acquisitions/page");
+		bench_report_add(rep, name, "vma_lock_per_write_fault", R->vma_write[i],
+		                 "acquisitions/page");
 		if (R->present[HOST_INDEX]) {
 			bench_report_add(rep, name, "read_fault_speedup", R->sp_read[i], "x");
 			bench_report_add(rep, name, "write_fault_speedup", R->sp_write[i], "x");
@@ -771,9 +781,11 @@ static void print_table(const struct options *o, const struct results *R, FILE *
 	                                 "B/frame RSS",
 	                                 "table goal",
 	                                 "frame goal"};
-	static const char *const lh[] = {
-	        "strategy",  "mmap_lock read", "PTL read", "mmap_lock write",
-	        "PTL write", "mmap_lock hit",  "PTL hit",  "PTE tables freed by DONTNEED"};
+	static const char *const lh[] = {"strategy",       "vma_lock read",
+	                                 "mmap_lock read", "PTL read",
+	                                 "vma_lock write", "mmap_lock write",
+	                                 "PTL write",      "mmap_lock hit",
+	                                 "PTL hit",        "PTE tables freed by DONTNEED"};
 	uint64_t pages = o->region / PTSIM_PAGE_SIZE;
 	struct bench_table *t;
 	char size[32];
@@ -843,15 +855,17 @@ static void print_table(const struct options *o, const struct results *R, FILE *
 
 	fprintf(f, "\nLock acquisitions per page during each touch (median), and PTE tables "
 	           "freed by the DONTNEED:\n");
-	t = bench_table_new(8, lh);
+	t = bench_table_new(10, lh);
 	for (int k = 0; k < NROWS; k++) {
 		int i = k == 0 ? HOST_INDEX : k - 1;
 
 		if (!R->present[i])
 			continue;
 		bench_table_cell(t, "%s", row_name(i));
+		cell_num(t, "%.2f", R->vma_read[i]);
 		cell_num(t, "%.2f", R->mmap_read[i]);
 		cell_num(t, "%.2f", R->ptl_read[i]);
+		cell_num(t, "%.2f", R->vma_write[i]);
 		cell_num(t, "%.2f", R->mmap_write[i]);
 		cell_num(t, "%.2f", R->ptl_write[i]);
 		cell_num(t, "%.2f", R->mmap_hit[i]);
