@@ -59,7 +59,9 @@ static void note_frame(struct check *c, uint32_t idx)
 	c->pfns[c->nr_pfns++] = idx;
 }
 
-static void check_pte_table(struct check *c, pte_t *table, uint64_t base)
+/* charged: the table's pages count in this mm's RSS (all but a deferred COW
+ * link this mm does not own, whose frames are counted once, by the owner). */
+static void check_pte_table(struct check *c, pte_t *table, uint64_t base, bool charged)
 {
 	struct ptdesc *d = ptdesc_of(table);
 	unsigned nonnone = 0, nzero = 0;
@@ -83,7 +85,7 @@ static void check_pte_table(struct check *c, pte_t *table, uint64_t base)
 		pfn = pte_pfn(e);
 		if (is_zero_pfn(pfn)) {
 			nzero++;
-			c->zero++;
+			c->zero += charged;
 			if (e & _PAGE_RW)
 				fail(c, "zero page mapped writable at %#llx",
 				     (unsigned long long)addr);
@@ -100,7 +102,7 @@ static void check_pte_table(struct check *c, pte_t *table, uint64_t base)
 		if (!(e & _PAGE_PRESENT) != (vma->prot == PTSIM_PROT_NONE))
 			fail(c, "pte %#llx at %#llx disagrees with VMA protection %d",
 			     (unsigned long long)e, (unsigned long long)addr, vma->prot);
-		c->rss++;
+		c->rss += charged;
 		note_frame(c, pfn_frame(pfn));
 	}
 	if (!c->failed && c->mm->ops->check_pte_table)
@@ -114,15 +116,16 @@ static void check_pte_table(struct check *c, pte_t *table, uint64_t base)
  * charged to us, its parent is our entry. Under the table's PTL, which
  * every mm linking it takes to change its count or owner.
  */
-static void check_cow_link(struct check *c, struct ptdesc *d, uint64_t base, pte_t *parent)
+static bool check_cow_link(struct check *c, struct ptdesc *d, uint64_t base, pte_t *parent)
 {
 	struct ptsim_lock_stats dummy = {0};
 	uint32_t ref;
-	bool ours, parent_ok;
+	bool ours, parent_ok, deferred;
 
 	spin_lock(&d->ptl, &dummy);
 	ref = d->cow_ref;
 	ours = d->mm == c->mm;
+	deferred = d->cow_deferred;
 	parent_ok = !ours || d->parent == parent;
 	spin_unlock(&d->ptl);
 	if (READ_ONCE(d->state) != PTD_LINKED || d->level != PT_LEVEL_PTE || !ref || !parent_ok)
@@ -131,6 +134,7 @@ static void check_cow_link(struct check *c, struct ptdesc *d, uint64_t base, pte
 		     d->level, ref, parent_ok ? "ok" : "WRONG");
 	else if (ours)
 		c->tables[PT_LEVEL_PTE]++;
+	return ours || !deferred;
 }
 
 static void check_table(struct check *c, pte_t *table, int level, uint64_t base, pte_t *parent)
@@ -142,9 +146,10 @@ static void check_table(struct check *c, pte_t *table, int level, uint64_t base,
 		return;
 	}
 	if (level == PT_LEVEL_PTE && parent && pmd_cow(pt_entry_read(parent))) {
-		check_cow_link(c, d, base, parent);
+		bool charged = check_cow_link(c, d, base, parent);
+
 		if (!c->failed)
-			check_pte_table(c, table, base);
+			check_pte_table(c, table, base, charged);
 		return;
 	}
 	if (READ_ONCE(d->state) != PTD_LINKED || d->level != level || d->mm != c->mm ||
@@ -157,7 +162,7 @@ static void check_table(struct check *c, pte_t *table, int level, uint64_t base,
 	}
 	c->tables[level]++;
 	if (level == PT_LEVEL_PTE) {
-		check_pte_table(c, table, base);
+		check_pte_table(c, table, base, true);
 		return;
 	}
 	for (unsigned i = 0; i < PTRS_PER_TABLE && !c->failed; i++) {

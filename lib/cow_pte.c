@@ -78,9 +78,12 @@ static bool cow_pte_shareable(const pte_t *table)
  * unchanged. A new link takes (get) those references, a dropped one gives
  * them back; *frames and *zero count the frames and zero-page entries for
  * the RSS. Taking them makes the entries read-only as a plain fork makes
- * them; in a table already shared they are so. PTL held.
+ * them; in a table already shared they are so. PTL held. LINK_COUNT only
+ * counts (a deferred table's owner's RSS).
  */
-static void cow_pte_link_refs(pte_t *table, bool get, unsigned *frames, unsigned *zero)
+enum link_op { LINK_PUT, LINK_GET, LINK_COUNT };
+
+static void cow_pte_link_refs(pte_t *table, enum link_op get, unsigned *frames, unsigned *zero)
 {
 	for (unsigned i = 0; i < PTRS_PER_TABLE; i++) {
 		pte_t e = ptep_get(&table[i]);
@@ -92,7 +95,9 @@ static void cow_pte_link_refs(pte_t *table, bool get, unsigned *frames, unsigned
 			continue;
 		}
 		(*frames)++;
-		if (!get) {
+		if (get == LINK_COUNT)
+			continue;
+		if (get == LINK_PUT) {
 			frame_put(pfn_frame(pte_pfn(e)));
 			continue;
 		}
@@ -102,7 +107,8 @@ static void cow_pte_link_refs(pte_t *table, bool get, unsigned *frames, unsigned
 	}
 }
 
-int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, pte_t *src_pmdp)
+int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, pte_t *src_pmdp,
+                  bool deferred)
 {
 	struct ptsim_lock_stats *st, *dst_st;
 	spinlock_t *pml = pmd_lockptr(src, src_pmdp, &st);
@@ -126,7 +132,11 @@ int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, p
 		spin_unlock(pml);
 		return 1;
 	}
-	cow_pte_link_refs(table, true, &frames, &zero);
+	/* A private table takes this fork's mode; a shared one keeps its own. */
+	if (!pmd_cow(pmdval))
+		d->cow_deferred = deferred;
+	if (!d->cow_deferred)
+		cow_pte_link_refs(table, LINK_GET, &frames, &zero);
 	if (d->cow_ref++ == 1)
 		atomic_add(&nr_shared, 1);
 	/* Both links read-only: any write through them faults. */
@@ -184,6 +194,16 @@ int cow_pte_break(struct ptsim_mm *mm, pte_t *pmdp)
 		spin_lock(&d->ptl, &ts->ptl);
 		if (d->cow_ref == 1) {
 			/* Reuse: the last link. Ownerless, it charges us now. */
+			if (d->cow_deferred && d->mm != mm) {
+				/* The frames' one reference is ours now; the
+				 * pages were in nobody's RSS. */
+				unsigned frames = 0, zero = 0;
+
+				cow_pte_link_refs(entry_table(pmdval), LINK_COUNT, &frames, &zero);
+				stat_inc(&ts->rss, frames);
+				stat_inc(&ts->zero_ptes, zero);
+			}
+			d->cow_deferred = 0;
 			if (!d->mm) {
 				d->mm = mm;
 				d->parent = pmdp;
@@ -206,6 +226,16 @@ int cow_pte_break(struct ptsim_mm *mm, pte_t *pmdp)
 			if (mm->ops->pte_table_ctor)
 				mm->ops->pte_table_ctor(copy);
 			continue;
+		}
+		if (d->cow_deferred) {
+			/* The references and write protection fork skipped. */
+			unsigned frames = 0, zero = 0;
+
+			cow_pte_link_refs(entry_table(pmdval), LINK_GET, &frames, &zero);
+			if (d->mm != mm) {
+				stat_inc(&ts->rss, frames);
+				stat_inc(&ts->zero_ptes, zero);
+			}
 		}
 		unsigned nzero,
 		        n = cow_pte_copy_entries(ptdesc_table(copy), entry_table(pmdval), &nzero);
@@ -279,8 +309,12 @@ bool cow_pte_unshare(struct ptsim_mm *mm, pte_t *pmdp)
 	}
 	set_pte(pmdp, 0); /* pmd_clear() */
 	flush_tlb_range(mm, 0, TASK_SIZE);
-	/* Give back what this mm's mappings held; the entries stay for the others. */
-	cow_pte_link_refs(table, false, &frames, &zero);
+	/* Give back what this mm's mappings held; the entries stay for the others.
+	 * A deferred link holds no frame; its owner's RSS has the pages. */
+	if (!d->cow_deferred)
+		cow_pte_link_refs(table, LINK_PUT, &frames, &zero);
+	else if (d->mm == mm)
+		cow_pte_link_refs(table, LINK_COUNT, &frames, &zero);
 	if (d->mm == mm) {
 		cow_pte_disown(mm, d);
 		mm_account_table(mm, PT_LEVEL_PTE, -1);

@@ -10,6 +10,17 @@
  * charged to one owner only (ptdesc.mm), or to nobody once the owner left.
  * Nobody changes a shared table's entries: every path that would, breaks
  * COW first (copy, or reuse when the count is one) or drops its link.
+ *
+ * Mode 2 (deferred accounting, as On-Demand-Fork and RFC v1/v2): fork
+ * links the table without touching its entries or frames (ptdesc
+ * .cow_deferred). Its frames then hold one reference for all links
+ * together, and its pages count in the RSS of the owner only (ptdesc.mm,
+ * as RFC v2 charged them; nobody's once the owner left). A break by copy
+ * takes a reference per present frame for the copy and write-protects the
+ * entries, as copy_present_pte() would at fork; the copier's RSS grows
+ * unless it was the owner. A reuse (last link) takes nothing; it adds the
+ * pages to its RSS unless it was the owner. A dropped link puts no frame;
+ * the owner's RSS gives its pages back.
  */
 #ifndef PTSIM_COW_PTE_H
 #define PTSIM_COW_PTE_H
@@ -31,9 +42,11 @@ static inline bool cow_pte_mutant(struct ptsim_mm *mm)
 /*
  * copy_cow_pte_range(): fork shares the table behind *src_pmdp with dst,
  * both mmap locks held for write. 1: it cannot be shared (a frame is
- * pinned and mapped only here), the caller copies it; 0: shared.
+ * pinned and mapped only here), the caller copies it; 0: shared. deferred:
+ * PTSIM_OPT_COW_PTE 2 (a table already shared keeps the mode it has).
  */
-int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, pte_t *src_pmdp);
+int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, pte_t *src_pmdp,
+                  bool deferred);
 
 /*
  * handle_cow_pte_fault() / break_cow_pte(): make mm's link at *pmdp

@@ -9,7 +9,7 @@
 
 struct copy_walk {
 	struct ptsim_mm *dst, *src;
-	bool cow_pte; /* the parent's PTSIM_OPT_COW_PTE */
+	uint8_t cow_pte; /* the parent's PTSIM_OPT_COW_PTE: 0, 1 or 2 */
 };
 
 /*
@@ -102,7 +102,8 @@ static int copy_pmd_entry(struct copy_walk *w, pte_t *dst_pmdp, pte_t *src_pmdp,
                           uint64_t end)
 {
 	if (w->cow_pte && !(addr & ~PMD_MASK) && end - addr == PMD_SIZE &&
-	    pte_none(pt_entry_read(dst_pmdp)) && !cow_pte_share(w->dst, w->src, dst_pmdp, src_pmdp))
+	    pte_none(pt_entry_read(dst_pmdp)) &&
+	    !cow_pte_share(w->dst, w->src, dst_pmdp, src_pmdp, w->cow_pte == 2))
 		return 0;
 	return copy_pte_range(w, dst_pmdp, src_pmdp, addr, end);
 }

@@ -321,12 +321,12 @@ int ptsim_mm_set_option(struct ptsim_mm *mm, int option, uint64_t value)
 		WRITE_ONCE(mm->no_zero_page, value == 1);
 		return 0;
 	case PTSIM_OPT_COW_PTE:
-		if (value > 1)
+		if (value > 2)
 			return -EINVAL;
 		if (!mm->ops->cow_pte)
 			return -EOPNOTSUPP;
 		/* Takes effect at the next fork, as prctl(PR_SET_COW_PTE). */
-		WRITE_ONCE(mm->cow_pte, value == 1);
+		WRITE_ONCE(mm->cow_pte, (uint8_t)value);
 		return 0;
 	default:
 		return -EINVAL;

@@ -62,7 +62,7 @@ struct ptsim_mm {
 	unsigned nr_cpu_ids;   /* PTSIM_OPT_NR_CPU_IDS: percpu side-block sizing */
 	bool gp_expedited;     /* PTSIM_OPT_GP_EXPEDITED */
 	bool no_zero_page;     /* PTSIM_OPT_NO_ZERO_PAGE: mm_forbids_zeropage() */
-	bool cow_pte;          /* PTSIM_OPT_COW_PTE: forks share PTE tables (cow_pte.h) */
+	uint8_t cow_pte;       /* PTSIM_OPT_COW_PTE: 0, 1 or 2 (deferred), cow_pte.h */
 	bool ever_mapped;      /* a mapping was made: PTSIM_OPT_MUTANT is fixed */
 
 	/* VmPTE and table counts: atomics, they move at table granularity only */

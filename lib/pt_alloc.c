@@ -117,7 +117,7 @@ struct ptdesc *pt_alloc(struct ptsim_mm *mm, int level)
 	d->parent = NULL;
 	d->mm = mm;
 	d->ptl.v = 0;
-	d->pad = 0;
+	d->cow_deferred = 0;
 	d->cow_ref = 1;
 	d->rcu.next = NULL;
 	d->rcu.func = NULL;

@@ -33,11 +33,11 @@ struct ptsim_mm;
 struct ptdesc {
 	uint8_t level;
 	uint8_t state;
-	uint8_t strategy; /* of the owning mm, kept for use-after-free reports */
-	uint8_t pad;
-	spinlock_t ptl;  /* split PTL for PTE tables, the PMD lock for PMD tables */
-	uint64_t pt_ref; /* the strategy's reference state (refcount, bitfield, ...) */
-	pte_t *parent;   /* the entry that points here (pmd for a PTE table) */
+	uint8_t strategy;     /* of the owning mm, kept for use-after-free reports */
+	uint8_t cow_deferred; /* COW PTE mode 2: see cow_pte.h; under the PTL */
+	spinlock_t ptl;       /* split PTL for PTE tables, the PMD lock for PMD tables */
+	uint64_t pt_ref;      /* the strategy's reference state (refcount, bitfield, ...) */
+	pte_t *parent;        /* the entry that points here (pmd for a PTE table) */
 	struct ptsim_mm *mm;
 	struct rcu_head_ptsim rcu; /* RCU-deferred free; also the free-list link */
 	/* COW PTE tables (cow_pte.h): the PMD entries that link this table,

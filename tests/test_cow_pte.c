@@ -84,7 +84,8 @@ static void test_cow_option(void **state)
 	const enum ptsim_strategy refuse[] = {PTSIM_STRATEGY_ATOMIC, PTSIM_STRATEGY_PERCPU,
 	                                      PTSIM_STRATEGY_BITFIELD, PTSIM_STRATEGY_UNSAFE};
 
-	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 2), -EINVAL);
+	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 3), -EINVAL);
+	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 2), 0);
 	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 1), 0);
 	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 0), 0);
 	/* The strategies whose per-table state belongs to one mm refuse it. */

@@ -19,6 +19,9 @@
  *       the real option never. (A corrupted parent is not destroyed: its
  *       teardown would free the quarantined table a second time.)
  *
+ *   --deferred (before STRATEGY, with or without --mutant): the same with
+ *       PTSIM_OPT_COW_PTE = 2, accounting deferred to the COW break.
+ *
  * Exit 0 on success, 77 when this build lacks the strategy or checked mode.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np() */
@@ -44,6 +47,7 @@
 #define NWORKERS 6
 
 static enum ptsim_strategy strategy;
+static uint64_t cow_mode = 1; /* PTSIM_OPT_COW_PTE: 2 with --deferred */
 static atomic_int failures;
 
 #define FAIL(...)                                            \
@@ -60,7 +64,7 @@ static struct ptsim_mm *new_parent(int mutant)
 		return NULL;
 	if (mutant && ptsim_mm_set_option(mm, PTSIM_OPT_MUTANT, PTSIM_MUTANT_COW_NO_BREAK))
 		FAIL("the mutant was refused\n");
-	if (ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 1))
+	if (ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, cow_mode))
 		FAIL("PTSIM_OPT_COW_PTE was refused\n");
 	if (ptsim_mmap(mm, BASE, LEN, PROT, PTSIM_MAP_FIXED, NULL) ||
 	    ptsim_touch(mm, BASE, LEN, PTSIM_ACCESS_WRITE))
@@ -322,11 +326,18 @@ static int run_mutant(void)
 
 int main(int argc, char **argv)
 {
-	int mutant = argc > 2 && strcmp(argv[1], "--mutant") == 0;
-	const char *name = argv[mutant ? 2 : 1];
+	int mutant = 0, i = 1;
 
-	if (argc < 2 || ptsim_strategy_parse(name, &strategy)) {
-		fprintf(stderr, "usage: stress_cow [--mutant] STRATEGY\n");
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--mutant") == 0)
+			mutant = 1;
+		else if (strcmp(argv[i], "--deferred") == 0)
+			cow_mode = 2;
+		else
+			break;
+	}
+	if (i != argc - 1 || ptsim_strategy_parse(argv[i], &strategy)) {
+		fprintf(stderr, "usage: stress_cow [--mutant] [--deferred] STRATEGY\n");
 		return 2;
 	}
 	if (!ptsim_strategy_available(strategy) || !ptsim_checked_available())
