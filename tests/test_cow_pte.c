@@ -4,7 +4,8 @@
  * Copy-On-Write to Page Table", https://lore.kernel.org/linux-mm/
  * 20220519183127.3909598-1-shiyn.lin@gmail.com/): exact figures for
  * sharing, breaking (copy and reuse), dropping links, ownership of
- * pgtables_bytes, fork/exit orders, and the RFC's PageTables figure.
+ * pgtables_bytes, fork/exit orders, the RFC's PageTables figure, and mode 2
+ * (accounting deferred to the break) on a fork of 1 GiB.
  * Run per strategy that accepts the option (argv[1]).
  */
 #include "common/ptsim_test.h"
@@ -33,17 +34,22 @@ static uint64_t pfn_of(struct ptsim_mm *mm, uint64_t addr)
 	return PTSIM_PTE_PFN(pt_pte(mm, addr));
 }
 
-/* Sets PTSIM_OPT_COW_PTE on mm, forks, hands the child to the fixture. */
-static struct ptsim_mm *cow_fork(struct pt_fixture *f, struct ptsim_mm *mm)
+/* Sets PTSIM_OPT_COW_PTE to mode on mm, forks, hands the child to the fixture. */
+static struct ptsim_mm *cow_fork_mode(struct pt_fixture *f, struct ptsim_mm *mm, uint64_t mode)
 {
 	struct ptsim_mm *child = NULL;
 
-	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 1), 0);
+	assert_int_equal(ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, mode), 0);
 	STEP(mm, ptsim_fork(mm, &child));
 	assert_non_null(child);
 	pt_adopt(f, child);
 	assert_mm_ok(child);
 	return child;
+}
+
+static struct ptsim_mm *cow_fork(struct pt_fixture *f, struct ptsim_mm *mm)
+{
+	return cow_fork_mode(f, mm, 1);
 }
 
 /* [AT(0), len) mapped read-write and written in f's mm, then COW-forked. */
@@ -455,6 +461,132 @@ static void test_cow_exit_child_first(void **state)
 	fork_exit(state, CHILD_FIRST);
 }
 
+/* --- mode 2: accounting deferred to the break (On-Demand-Fork, RFC v1/v2) -- */
+
+/*
+ * Fork of 1 GiB written with PTSIM_OPT_COW_PTE = 2. Frame references are
+ * read as do_wp_page() reads them: a write reuses the frame in place when
+ * only one reference is left, and copies it otherwise; frames_in_use
+ * counts the frames with any reference.
+ */
+static void deferred_1g(void **state, enum order order)
+{
+	struct pt_fixture *f = fx(state);
+	struct ptsim_mm *mm = f->mm, *child, *mms[2];
+	uint64_t frames0 = f->g0.frames_in_use, before, p0, p1, p2, p4;
+	struct ptsim_mm_stats st;
+
+	map_fixed(mm, AT(0), GiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), GiB, PTSIM_ACCESS_WRITE));
+	p0 = pfn_of(mm, AT(0));
+	p1 = pfn_of(mm, AT(PG));
+	p2 = pfn_of(mm, AT(2 * MiB));
+	p4 = pfn_of(mm, AT(4 * MiB));
+	before = pt_global().tables_in_use;
+	child = cow_fork_mode(f, mm, 2);
+	mms[0] = mm;
+	mms[1] = child;
+	/* Linked, not walked: the entries stay writable under read-only PMD
+	 * entries, no frame gains a reference, the child's RSS is empty
+	 * (only the owner is charged, as RFC v2). */
+	assert_int_equal((pt_global().tables_in_use - before) * 4, 12);
+	assert_int_equal(KB(pt_stats(child).pgtables_bytes), 8);
+	assert_int_equal(KB(pt_stats(mm).pgtables_bytes), 2056);
+	assert_int_equal(pt_stats(child).rss_anon_pages, 0);
+	assert_int_equal(pt_stats(mm).rss_anon_pages, GiB / PG);
+	assert_int_equal(pt_global().frames_in_use, frames0 + GiB / PG);
+	assert_true(is_writable(pt_pte(mm, AT(0))));
+	assert_int_equal(pfn_of(child, AT(0)), p0);
+	assert_int_equal(pt_stats(mm).cow_pte_shared, 512);
+	assert_int_equal(pt_global().cow_pte_shared_tables, 512);
+	assert_tables_accounted(mms, 2);
+
+	/* The child writes one page: it copies table 0, taking a reference on
+	 * its 512 frames and write-protecting them, then copies the page. */
+	STEP(child, ptsim_touch(child, AT(0), PG, PTSIM_ACCESS_WRITE));
+	st = pt_stats(child);
+	assert_int_equal(st.cow_pte_copied, 1);
+	assert_int_equal(st.faults_cow, 1);
+	assert_int_equal(st.rss_anon_pages, 512);
+	assert_int_equal(KB(st.pgtables_bytes), 12);
+	assert_int_not_equal(pfn_of(child, AT(0)), p0);
+	assert_int_equal(pfn_of(child, AT(PG)), p1);
+	assert_false(is_writable(pt_pte(mm, AT(PG))));
+	assert_true(is_writable(pt_pte(mm, AT(2 * MiB))));
+	assert_int_equal(pt_global().frames_in_use, frames0 + GiB / PG + 1);
+	assert_int_equal(pt_global().cow_pte_shared_tables, 511);
+	assert_tables_accounted(mms, 2);
+
+	/* The parent (owner) writes in table 2: its copy keeps its RSS, the
+	 * shared table is nobody's, and the page (two references) is copied. */
+	STEP(mm, ptsim_touch(mm, AT(4 * MiB), PG, PTSIM_ACCESS_WRITE));
+	st = pt_stats(mm);
+	assert_int_equal(st.cow_pte_copied, 1);
+	assert_int_equal(st.cow_pte_disowned, 1);
+	assert_int_equal(st.rss_anon_pages, GiB / PG);
+	assert_int_equal(KB(st.pgtables_bytes), 2056);
+	assert_int_not_equal(pfn_of(mm, AT(4 * MiB)), p4);
+	assert_int_equal(pt_global().frames_in_use, frames0 + GiB / PG + 2);
+	assert_int_equal(pt_global().cow_pte_unowned_tables, 1);
+	assert_tables_accounted(mms, 2);
+
+	if (order == PARENT_FIRST) {
+		/* The parent's own frames at 0 and 4 MiB go; its 510 links
+		 * drop and put nothing; it owned them, so nobody does now. */
+		ptsim_mm_destroy(mm);
+		f->mm = NULL;
+		mms[0] = child;
+		assert_int_equal(pt_global().frames_in_use, frames0 + GiB / PG);
+		assert_int_equal(pt_global().cow_pte_unowned_tables, 511);
+		assert_int_equal(pt_stats(child).rss_anon_pages, 512);
+		assert_tables_accounted(mms, 1);
+		/* One reference left on each: writes reuse the frames. */
+		STEP(child, ptsim_touch(child, AT(PG), PG, PTSIM_ACCESS_WRITE));
+		assert_int_equal(pfn_of(child, AT(PG)), p1);
+		STEP(child, ptsim_touch(child, AT(4 * MiB), PG, PTSIM_ACCESS_WRITE));
+		st = pt_stats(child);
+		assert_int_equal(pfn_of(child, AT(4 * MiB)), p4);
+		assert_int_equal(st.cow_pte_adopted, 1);
+		assert_int_equal(st.rss_anon_pages, 1024);
+		assert_int_equal(KB(st.pgtables_bytes), 16);
+		assert_int_equal(pt_global().frames_in_use, frames0 + GiB / PG);
+		assert_int_equal(pt_global().cow_pte_unowned_tables, 510);
+		assert_tables_accounted(mms, 1);
+		pt_destroy(f, child);
+	} else {
+		/* The child's copy of table 0 puts its references; its link to
+		 * table 2 is the last one, reused (adopted) and zapped: p4 goes;
+		 * its 510 other links drop and put nothing. */
+		pt_destroy(f, child);
+		mms[0] = mm;
+		assert_int_equal(pt_global().frames_in_use, frames0 + GiB / PG);
+		assert_int_equal(pt_global().cow_pte_unowned_tables, 0);
+		assert_int_equal(pt_global().cow_pte_shared_tables, 0);
+		assert_int_equal(pt_stats(mm).rss_anon_pages, GiB / PG);
+		assert_tables_accounted(mms, 1);
+		STEP(mm, ptsim_touch(mm, AT(PG), PG, PTSIM_ACCESS_WRITE));
+		assert_int_equal(pfn_of(mm, AT(PG)), p1);
+		STEP(mm, ptsim_touch(mm, AT(2 * MiB), PG, PTSIM_ACCESS_WRITE));
+		assert_int_equal(pfn_of(mm, AT(2 * MiB)), p2);
+		st = pt_stats(mm);
+		assert_int_equal(st.rss_anon_pages, GiB / PG);
+		assert_int_equal(st.cow_pte_adopted, 0);
+		assert_int_equal(KB(st.pgtables_bytes), 2056);
+		assert_int_equal(pt_global().frames_in_use, frames0 + GiB / PG);
+		assert_tables_accounted(mms, 1);
+	}
+}
+
+static void test_cow_deferred_exit_parent_first(void **state)
+{
+	deferred_1g(state, PARENT_FIRST);
+}
+
+static void test_cow_deferred_exit_child_first(void **state)
+{
+	deferred_1g(state, CHILD_FIRST);
+}
+
 /* Parent, child and grandchild share one table (three links); they go
  * in every order, each leaving the others' views intact. */
 static void test_cow_grandchildren(void **state)
@@ -538,6 +670,10 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(test_cow_exit_parent_first, pt_setup, pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_exit_child_first, pt_setup, pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_grandchildren, pt_setup, pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_cow_deferred_exit_parent_first, pt_setup,
+	                                        pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_cow_deferred_exit_child_first, pt_setup,
+	                                        pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_plain_fork_of_cow_links, pt_setup,
 	                                        pt_teardown),
 	};
