@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * madvise_churn --fork: fork-heavy rows, plain fork against COW PTE tables
- * (PTSIM_OPT_COW_PTE), for every selected strategy that accepts the option.
+ * (PTSIM_OPT_COW_PTE), for every selected strategy that accepts the option:
+ * mode "cow" (1: frames accounted at fork, as RFC v3-v5) and mode "defer"
+ * (2: accounted when COW breaks, as On-Demand-Fork and RFC v1/v2).
  *
  *   fork      a parent with --region written (default 1 GiB) forks; the
  *             time of ptsim_fork() (median of --repeat), the child's VmPTE,
@@ -46,14 +48,14 @@ static void die_errno(const char *what, int rc)
 	bench_die(PROG, 1, "%s: %s", what, strerror(-rc));
 }
 
-static struct ptsim_mm *parent_new(enum ptsim_strategy s, bool cow, uint64_t region)
+static struct ptsim_mm *parent_new(enum ptsim_strategy s, int cow, uint64_t region)
 {
 	struct ptsim_mm *mm;
 	int rc = ptsim_mm_create(s, &mm);
 
 	if (rc)
 		die_errno("ptsim_mm_create", rc);
-	if (cow && (rc = ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, 1)))
+	if (cow && (rc = ptsim_mm_set_option(mm, PTSIM_OPT_COW_PTE, (uint64_t)cow)))
 		die_errno("PTSIM_OPT_COW_PTE", rc);
 	if ((rc = ptsim_mmap(mm, BASE, region, PTSIM_PROT_READ | PTSIM_PROT_WRITE, PTSIM_MAP_FIXED,
 	                     NULL)) ||
@@ -71,7 +73,7 @@ static uint64_t tables_in_use(void)
 	return g.tables_in_use;
 }
 
-static void row_fork(const struct fork_opts *o, enum ptsim_strategy s, bool cow, struct fork_row *r)
+static void row_fork(const struct fork_opts *o, enum ptsim_strategy s, int cow, struct fork_row *r)
 {
 	struct ptsim_mm *mm = parent_new(s, cow, o->region), *child;
 	struct ptsim_mm_stats st;
@@ -95,7 +97,7 @@ static void row_fork(const struct fork_opts *o, enum ptsim_strategy s, bool cow,
 	ptsim_mm_destroy(mm);
 }
 
-static void row_forkexec(const struct fork_opts *o, enum ptsim_strategy s, bool cow,
+static void row_forkexec(const struct fork_opts *o, enum ptsim_strategy s, int cow,
                          struct fork_row *r)
 {
 	struct ptsim_mm *mm = parent_new(s, cow, o->region), *child;
@@ -136,7 +138,8 @@ static void row_forkexec(const struct fork_opts *o, enum ptsim_strategy s, bool 
 static const char usage[] =
         "usage: madvise_churn --fork [--strategies LIST] [--region SIZE] [--repeat N]\n"
         "                            [--forks N] [--writes N] [--format table|csv]\n"
-        "Plain fork against COW PTE tables (PTSIM_OPT_COW_PTE) for each strategy\n"
+        "Plain fork against COW PTE tables (PTSIM_OPT_COW_PTE 1: cow, 2: defer)\n"
+        "for each strategy\n"
         "that accepts the option (default: all of them in this build).\n"
         "  --region SIZE   memory the parent has written (default 1G)\n"
         "  --repeat N      forks timed for the fork rows, median (default 5)\n"
@@ -216,6 +219,10 @@ static void print_row(const struct fork_opts *o, const char *wl, const struct fo
 		       r->child_vmpte_kb, r->pagetables_kb, r->child_rss_kb, r->copied);
 }
 
+/* PTSIM_OPT_COW_PTE 0, 1 (accounting at fork, RFC v3-v5) and 2 (deferred
+ * to the break, On-Demand-Fork and RFC v1/v2). */
+static const char *const mode_name[3] = {"plain", "cow", "defer"};
+
 int fork_bench_main(int argc, char **argv)
 {
 	struct fork_opts o;
@@ -245,10 +252,10 @@ int fork_bench_main(int argc, char **argv)
 		if (!accepts)
 			continue;
 		for (int wl = 0; wl < 2; wl++)
-			for (int cow = 0; cow < 2; cow++) {
+			for (int cow = 0; cow < 3; cow++) {
 				struct fork_row r = {
 				        .strategy = ptsim_strategy_name((enum ptsim_strategy)s),
-				        .mode = cow ? "cow" : "plain"};
+				        .mode = mode_name[cow]};
 
 				if (wl == 0)
 					row_fork(&o, (enum ptsim_strategy)s, cow, &r);

@@ -127,7 +127,9 @@ int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, p
 		return 1;
 	}
 	spin_lock(&d->ptl, &mm_ts(src)->ptl);
-	if (!cow_pte_shareable(table)) {
+	/* page_needs_cow_for_dma(): only an mm that ever pinned has a frame
+	 * to look for (MMF_HAS_PINNED); the others' tables are not read. */
+	if (READ_ONCE(src->has_pinned) && !cow_pte_shareable(table)) {
 		spin_unlock(&d->ptl);
 		spin_unlock(pml);
 		return 1;

@@ -47,6 +47,9 @@ static bool gup_fast_one(struct ptsim_mm *mm, uint64_t addr, bool write, uint64_
 	frame = pfn_frame(pte_pfn(e));
 	if (!frame_try_pin(frame))
 		return false;
+	/* mm_set_has_pinned_flag(): sticky, so fork knows which mms to scan. */
+	if (!READ_ONCE(mm->has_pinned))
+		WRITE_ONCE(mm->has_pinned, true);
 	if (pt_entry_read(pmdp) != pmd || ptep_get(ptep) != e ||
 	    !uaf_table_ok(table, "gup_fast", addr)) {
 		frame_unpin(frame);

@@ -55,6 +55,7 @@ struct ptsim_mm {
 	uint64_t next_anon_vma;
 	unsigned gather_batch; /* pages zapped before mmu_gather forces a flush */
 	bool shares_frames;    /* forked: frame refcounts include other mms' mappings */
+	bool has_pinned;       /* MMF_HAS_PINNED: GUP pinned a frame through this mm */
 
 	/* ptsim_mm_set_option() tunables (see the public header) */
 	uint64_t tlb_flush_ns; /* PTSIM_OPT_TLB_FLUSH_NS */

@@ -387,7 +387,7 @@ static void test_cow_partial_tables_copied(void **state)
 
 /* A pinned frame mapped only by the parent: its table is copied, and the
  * child gets a copy of that page at once, as a plain fork does. */
-static void test_cow_pinned_frame_falls_back(void **state)
+static void pinned_frame_falls_back(void **state, uint64_t mode)
 {
 	struct pt_fixture *f = fx(state);
 	struct ptsim_mm *mm = f->mm, *child;
@@ -396,7 +396,7 @@ static void test_cow_pinned_frame_falls_back(void **state)
 	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
 	STEP(mm, ptsim_touch(mm, AT(0), 4 * MiB, PTSIM_ACCESS_WRITE));
 	assert_int_equal(ptsim_gup_fast(mm, AT(0), 1, 1, &pfn), 1);
-	child = cow_fork(f, mm);
+	child = cow_fork_mode(f, mm, mode);
 	assert_int_equal(pt_stats(mm).cow_pte_shared, 1);
 	assert_tables(child, 1, 1, 1);
 	assert_int_not_equal(pfn_of(child, AT(0)), pfn);
@@ -411,6 +411,16 @@ static void test_cow_pinned_frame_falls_back(void **state)
 	ptsim_unpin(&pfn, 1);
 	assert_mm_ok(mm);
 	assert_mm_ok(child);
+}
+
+static void test_cow_pinned_frame_falls_back(void **state)
+{
+	pinned_frame_falls_back(state, 1);
+}
+
+static void test_cow_deferred_pinned_frame_falls_back(void **state)
+{
+	pinned_frame_falls_back(state, 2);
 }
 
 /* --- fork and exit orders ------------------------------------------------- */
@@ -673,6 +683,8 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(test_cow_deferred_exit_parent_first, pt_setup,
 	                                        pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_deferred_exit_child_first, pt_setup,
+	                                        pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_cow_deferred_pinned_frame_falls_back, pt_setup,
 	                                        pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_plain_fork_of_cow_links, pt_setup,
 	                                        pt_teardown),
