@@ -378,6 +378,14 @@ void ptsim_unpin(const uint64_t *pfns, int nr_pages);
  *  none-5x and rcu strategies; -EOPNOTSUPP for atomic, percpu, bitfield,
  *  unsafe and registered strategies, whose per-table reference state
  *  belongs to one mm and one PMD entry.
+ *  2 = the same sharing with the accounting deferred to the COW break (as
+ *  On-Demand-Fork and RFC v1/v2): fork links the tables without touching
+ *  their entries or frames; a shared table's frames hold one reference
+ *  for all its links and count only in the owner's RSS (0 in a child that
+ *  has not broken COW, as RFC v2 reported); a break by copy takes a
+ *  reference per frame and write-protects the entries, a break by reuse or
+ *  a dropped link takes or puts none, and the mm that copies or reuses a
+ *  table it did not own adds its pages to its RSS.
  */
 #define PTSIM_OPT_COW_PTE 7
 
