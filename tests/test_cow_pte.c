@@ -587,6 +587,46 @@ static void deferred_1g(void **state, enum order order)
 	}
 }
 
+/* Zero-page entries follow the RSS: the owner's count until the sharer
+ * copies or reuses the table, then the sharer's too. */
+static void test_cow_deferred_zero_page(void **state)
+{
+	struct pt_fixture *f = fx(state);
+	struct ptsim_mm *mm = f->mm, *child, *mms[2];
+	struct ptsim_mm_stats st;
+
+	map_fixed(mm, AT(0), 4 * MiB, PROT_RW);
+	STEP(mm, ptsim_touch(mm, AT(0), MiB, PTSIM_ACCESS_WRITE));
+	STEP(mm, ptsim_touch(mm, AT(MiB), MiB, PTSIM_ACCESS_READ));
+	STEP(mm, ptsim_touch(mm, AT(2 * MiB), 2 * MiB, PTSIM_ACCESS_READ));
+	child = cow_fork_mode(f, mm, 2);
+	mms[0] = mm;
+	mms[1] = child;
+	st = pt_stats(child);
+	assert_int_equal(st.rss_anon_pages, 0);
+	assert_int_equal(st.zero_page_ptes, 0);
+	assert_int_equal(pt_stats(mm).zero_page_ptes, 768);
+	/* A write copies table 0 (256 frames, 256 zero-page entries), then
+	 * replaces one zero-page entry by a new frame. */
+	STEP(child, ptsim_touch(child, AT(MiB), PG, PTSIM_ACCESS_WRITE));
+	st = pt_stats(child);
+	assert_int_equal(st.rss_anon_pages, 257);
+	assert_int_equal(st.zero_page_ptes, 255);
+	assert_tables_accounted(mms, 2);
+	/* The owner leaves: a write makes the child reuse table 1 and take its
+	 * 512 zero-page entries, one of which the write then replaces. */
+	ptsim_mm_destroy(mm);
+	f->mm = NULL;
+	mms[0] = child;
+	assert_int_equal(pt_stats(child).zero_page_ptes, 255);
+	STEP(child, ptsim_touch(child, AT(2 * MiB), PG, PTSIM_ACCESS_WRITE));
+	st = pt_stats(child);
+	assert_int_equal(st.cow_pte_adopted, 1);
+	assert_int_equal(st.zero_page_ptes, 766);
+	assert_int_equal(st.rss_anon_pages, 258);
+	assert_tables_accounted(mms, 1);
+}
+
 static void test_cow_deferred_exit_parent_first(void **state)
 {
 	deferred_1g(state, PARENT_FIRST);
@@ -684,6 +724,7 @@ int main(int argc, char **argv)
 	                                        pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_deferred_exit_child_first, pt_setup,
 	                                        pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_cow_deferred_zero_page, pt_setup, pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_deferred_pinned_frame_falls_back, pt_setup,
 	                                        pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_cow_plain_fork_of_cow_links, pt_setup,
