@@ -143,4 +143,22 @@ int rec_trap_install(const char **why);
 
 #pragma GCC visibility pop
 
+/* Reads lower-case hex digits at *s, leaving *s at the first other
+ * character (the /proc/self/maps fields; no libc call in the hooks). */
+static inline uint64_t rec_parse_hex(const char **s)
+{
+	uint64_t v = 0;
+
+	for (;; (*s)++) {
+		char c = **s;
+
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (uint64_t)(c - 'a' + 10);
+		else
+			return v;
+	}
+}
+
 #endif /* PTSIM_TOOLS_RECORD_H */

@@ -100,22 +100,6 @@ int rec_model_prot_at(const struct rec_state *st, uint64_t addr)
 	return REC_PROT_UNMAPPED;
 }
 
-static uint64_t parse_hex(const char **s)
-{
-	uint64_t v = 0;
-
-	for (;; (*s)++) {
-		char c = **s;
-
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (uint64_t)(c - 'a' + 10);
-		else
-			return v;
-	}
-}
-
 /* Appends to fresh[], merged like the model; the recorder's region is left out. */
 static void fresh_add(struct rec_state *st, uint64_t start, uint64_t end, int prot)
 {
@@ -141,12 +125,12 @@ static int read_maps(struct rec_state *st)
 	if (err)
 		return err;
 	for (const char *s = st->maps; *s;) {
-		uint64_t start = parse_hex(&s), end;
+		uint64_t start = rec_parse_hex(&s), end;
 		int prot = 0;
 
 		if (*s++ != '-')
 			break;
-		end = parse_hex(&s);
+		end = rec_parse_hex(&s);
 		if (*s++ != ' ' || !s[0] || !s[1] || !s[2])
 			break;
 		prot |= s[0] == 'r' ? PROT_READ : 0;

@@ -58,22 +58,6 @@ static bool is_runtime_text(const char *path, size_t len)
 	        memmem(path, len, "/ld-linux", 9)) != 0;
 }
 
-static uint64_t hex_at(const char **s)
-{
-	uint64_t v = 0;
-
-	for (;; (*s)++) {
-		char c = **s;
-
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (uint64_t)(c - 'a' + 10);
-		else
-			return v;
-	}
-}
-
 /* The executable mappings of the C library and the loader. */
 static int find_text(struct text_range *r)
 {
@@ -83,12 +67,12 @@ static int find_text(struct text_range *r)
 		return 0;
 	for (const char *s = rec_st->maps; *s && n < MAX_TEXT_RANGES;) {
 		const char *eol = strchr(s, '\n'), *path;
-		uint64_t start = hex_at(&s), end;
+		uint64_t start = rec_parse_hex(&s), end;
 
 		if (!eol)
 			break;
 		s++; /* '-' */
-		end = hex_at(&s);
+		end = rec_parse_hex(&s);
 		path = memchr(s, '/', (size_t)(eol - s));
 		if (s[1] && s[3] == 'x' && path && is_runtime_text(path, (size_t)(eol - path)) &&
 		    (start >> 32) == ((end - 1) >> 32))
