@@ -56,6 +56,13 @@ int cow_pte_share(struct ptsim_mm *dst, struct ptsim_mm *src, pte_t *dst_pmdp, p
 int cow_pte_break(struct ptsim_mm *mm, pte_t *pmdp);
 /* cow_pte_break() for paths that cannot fail (zap, mprotect): retries. */
 void cow_pte_break_nofail(struct ptsim_mm *mm, pte_t *pmdp);
+/* Before a walker changes entries of the table at *pmdp (mprotect,
+ * MADV_FREE/COLD/PAGEOUT): make mm's link private if it is a COW one. */
+static inline void cow_pte_break_before_change(struct ptsim_mm *mm, pte_t *pmdp)
+{
+	if (unlikely(pmd_cow(pt_entry_read(pmdp))))
+		cow_pte_break_nofail(mm, pmdp);
+}
 
 /*
  * zap_cow_pte(): a zap of the whole table, or a free of it, on a COW link:

@@ -36,8 +36,7 @@ static void madvise_free_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t ad
 	pte_t *pte;
 
 	/* Entries change below: not in a table other mms link. */
-	if (unlikely(pmd_cow(pt_entry_read(pmdp))))
-		cow_pte_break_nofail(mm, pmdp);
+	cow_pte_break_before_change(mm, pmdp);
 	pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
 	if (!pte)

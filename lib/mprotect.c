@@ -39,8 +39,7 @@ static void change_pte_range(struct ptsim_mm *mm, pte_t *pmdp, uint64_t addr, ui
 	pte_t *pte;
 
 	/* The RFC's mprotect hook: new protections are this mm's alone. */
-	if (unlikely(pmd_cow(pt_entry_read(pmdp))))
-		cow_pte_break_nofail(mm, pmdp);
+	cow_pte_break_before_change(mm, pmdp);
 	pte = pte_offset_map_lock(mm, pmdp, addr, &d);
 
 	if (!pte)
