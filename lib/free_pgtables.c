@@ -138,14 +138,6 @@ void free_pgtables(struct ptsim_mm *mm, const struct vm_area *list, uint64_t flo
 	pt_free_end(mm);
 }
 
-static bool table_empty(const pte_t *table)
-{
-	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
-		if (!pte_none(pt_entry_read((pte_t *)&table[i])))
-			return false;
-	return true;
-}
-
 /*
  * The tables behind the entries of `table` (level `level`) in [addr, end):
  * their empty descendants first, then each of them if it has no entry left.
@@ -164,7 +156,7 @@ static void free_empty_range(struct ptsim_mm *mm, pte_t *table, int level, uint6
 
 			if (level + 1 < PT_LEVEL_PTE)
 				free_empty_range(mm, child, level + 1, addr, next);
-			if (table_empty(child)) {
+			if (pt_table_empty(child)) {
 				struct ptdesc *d = ptdesc_of(child);
 
 				set_pte(p, 0);

@@ -109,6 +109,16 @@ static inline pte_t pt_entry_read(pte_t *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
+/* No entry of the 512 in use (the caller keeps the table from being filled
+ * meanwhile, or re-checks): a table of any level that may be freed. */
+static inline bool pt_table_empty(pte_t *table)
+{
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
+		if (!pte_none(ptep_get(&table[i])))
+			return false;
+	return true;
+}
+
 /* The protection bits an anonymous PTE carries for the VMA's prot. */
 static inline pte_t prot_pte_bits(int prot)
 {

@@ -51,14 +51,6 @@ static void free_pte(struct ptsim_mm *mm, struct ptdesc *pte)
 	pt_unlinked_free(mm, pte);
 }
 
-static bool pte_table_empty(const pte_t *table)
-{
-	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
-		if (!pte_none(ptep_get((pte_t *)&table[i])))
-			return false;
-	return true;
-}
-
 /* try_to_free_pte(): PMD lock, then the PTL nested; rescan; clear the PMD. */
 static void try_to_free_pte(struct ptsim_mm *mm, pte_t *pmdp)
 {
@@ -74,7 +66,7 @@ static void try_to_free_pte(struct ptsim_mm *mm, pte_t *pmdp)
 
 		/* Every unlinker holds the PMD lock, so the table can't go now. */
 		spin_lock(&d->ptl, &mm_ts(mm)->ptl);
-		if (pte_table_empty(entry_table(pmdval))) {
+		if (pt_table_empty(entry_table(pmdval))) {
 			set_pte(pmdp, 0);
 			pte = d;
 		}

@@ -21,20 +21,17 @@ static void unsafe_free_table(struct ptdesc *d)
 static void unsafe_zap_pte_done(struct zap_pte_state *z)
 {
 	pte_t pmdval = pt_entry_read(z->pmdp);
-	pte_t *table;
 
 	if (!z->reclaim_pt || z->end - z->start < PMD_SIZE || pte_none(pmdval))
 		return;
-	table = entry_table(pmdval);
-	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
-		if (!pte_none(ptep_get(&table[i])))
-			return;
+	if (!pt_table_empty(entry_table(pmdval)))
+		return;
 	set_pte(z->pmdp, 0); /* no lock: a faulter may be filling it right now */
 	stat_inc(&mm_ts(z->mm)->freed_zap, 1);
 	/* Not through the mmu_gather either: freed before any TLB flush, so
 	 * GUP-fast and the MMU are not waited for. */
 	mm_account_table(z->mm, PT_LEVEL_PTE, -1);
-	unsafe_free_table(ptdesc_of(table));
+	unsafe_free_table(ptdesc_of(entry_table(pmdval)));
 }
 
 const struct pt_strategy strategy_unsafe = {
