@@ -46,20 +46,8 @@ awk -v d="$tmp" '
 col() {
 	head -1 "$1" | tr ',' '\n' | awk -v n="$2" '$0 == n { print NR; exit }'
 }
-# The colour of a strategy: fixed for the known ones, from the name otherwise.
-colour() {
-	case $1 in
-	kernel) echo "#000000" ;;
-	none) echo "#7f7f7f" ;;
-	none-5.x) echo "#bcbd22" ;;
-	atomic) echo "#d62728" ;;
-	percpu) echo "#ff7f0e" ;;
-	bitfield) echo "#2ca02c" ;;
-	rcu) echo "#1f77b4" ;;
-	unsafe) echo "#e377c2" ;;
-	*) printf '%s' "$1" | cksum | awk '{ printf "#%06x\n", ($1 * 2654435761) % 16777216 }' ;;
-	esac
-}
+# shellcheck source=bench/strategy_colours.sh
+. "$(dirname "$0")/strategy_colours.sh"
 # logscale AXIS FILE COLUMN: "set logscale AXIS" when the positive values span > 20x.
 logscale() {
 	awk -v c="$3" -v a="$1" '$c + 0 > 0 { v = $c + 0; if (!n++ || v < lo) lo = v; if (v > hi) hi = v }

@@ -18,18 +18,8 @@ command -v gnuplot >/dev/null 2>&1 || {
 	echo "plot_record.sh: gnuplot not found (apt-get install gnuplot-nox)" >&2
 	exit 1
 }
-colour() {
-	case $1 in
-	kernel) echo "#000000" ;;
-	none) echo "#7f7f7f" ;;
-	none-5.x) echo "#bcbd22" ;;
-	atomic) echo "#d62728" ;;
-	percpu) echo "#ff7f0e" ;;
-	bitfield) echo "#2ca02c" ;;
-	rcu) echo "#1f77b4" ;;
-	*) echo "#e377c2" ;;
-	esac
-}
+# shellcheck source=bench/strategy_colours.sh
+. "$(dirname "$0")/strategy_colours.sh"
 plots=
 col=2
 # the kernel last and dashed, so that the strategy lines under it show
